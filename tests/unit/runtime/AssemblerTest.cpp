@@ -218,3 +218,52 @@ TEST(Assembler, ImemCapacityIsChecked) {
   for (int i = 0; i < 17; ++i) src += "  nop\n";
   EXPECT_NE(err(src, c).find("has 17 instructions; IMEM holds 16"), std::string::npos);
 }
+
+TEST(Assembler, DisassemblyReassemblesToTheSameWordForEveryOpcode) {
+  // disassemble(decode(w)) is valid assembly for w: checked for every opcode
+  // with edge operand values (r0, r15, INT32_MIN/MAX immediates, the last
+  // instruction as a branch target).
+  constexpr unsigned kProgram = 64;
+  const int32_t imms[] = {0, 1, -1, INT32_MIN, INT32_MAX, 12345};
+  std::vector<Instruction> insts;
+  for (unsigned b = 0; b < 256; ++b) {
+    const OpcodeInfo *oi = opcodeInfo(uint8_t(b));
+    if (!oi) continue;
+    FieldUse u = fieldUse(oi->format);
+    for (int variant = 0; variant < 6; ++variant) {
+      Instruction i;
+      i.op = oi->opcode;
+      uint8_t r = variant % 2 ? 15 : uint8_t(variant);
+      if (u.rd) i.rd = r;
+      if (u.rs1) i.rs1 = uint8_t(15 - r);
+      if (u.rs2) i.rs2 = r;
+      if (u.rs3) i.rs3 = uint8_t(15 - r);
+      if (u.imm) {
+        switch (oi->format) {
+        case Format::RdCsr: i.imm = variant % int(kNumCsrs); break;
+        case Format::Vreq: i.imm = (variant * 31 / 5) | (variant % 2) << 8; break;
+        case Format::Nstep: i.imm = variant * 3 % 16; break;
+        case Format::Branch: case Format::Target: case Format::RdTarget:
+          i.imm = variant % 2 ? int32_t(kProgram - 1) : 0; break;
+        case Format::Send: case Format::Recv: case Format::RdMbox: i.imm = variant % 2 ? 7 : 0; break;
+        case Format::Spawn: i.imm = 0; break;
+        default: i.imm = imms[variant]; break;
+        }
+      }
+      insts.push_back(i);
+    }
+  }
+  for (size_t start = 0; start < insts.size(); start += kProgram) {
+    std::string src = ".image a\n.core 0, 0\n";
+    std::vector<uint64_t> expect;
+    for (size_t k = 0; k < kProgram; ++k) {
+      Instruction i = start + k < insts.size() ? insts[start + k] : Instruction{Opcode::Nop};
+      expect.push_back(encode(i));
+      src += "  " + disassemble(i) + "\n";
+    }
+    Executable e = ok(src);
+    ASSERT_EQ(e.images.size(), 1u);
+    for (size_t k = 0; k < kProgram; ++k)
+      EXPECT_EQ(e.images[0].code[k], expect[k]) << disassemble(*decode(expect[k]));
+  }
+}

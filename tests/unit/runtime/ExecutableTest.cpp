@@ -228,3 +228,31 @@ TEST(Executable, ReaderNeverCrashesOnRandomCorruption) {
   }
   EXPECT_LT(accepted, 3000);
 }
+
+TEST(Executable, TruncationAtEverySectionBoundaryIsRejected) {
+  Executable e = sample();
+  auto good = serializeExecutable(e);
+  auto back = parseExecutable(good.data(), good.size(), "f");
+  ASSERT_TRUE(back);
+  // Boundaries: end of header, end of manifest, start and end of every section.
+  uint32_t manifestBytes = uint32_t(good[24]) | uint32_t(good[25]) << 8;
+  std::vector<size_t> cuts = {0, 8, kExeHeaderBytes - 1, kExeHeaderBytes,
+                              kExeHeaderBytes + manifestBytes / 2, kExeHeaderBytes + manifestBytes};
+  std::string m(good.begin() + kExeHeaderBytes, good.begin() + kExeHeaderBytes + manifestBytes);
+  for (size_t p = 0; (p = m.find("\"offset\":", p)) != std::string::npos; ++p) {
+    size_t off = std::stoull(m.substr(p + 9));
+    size_t q = m.find("\"size\":", p);
+    size_t size = std::stoull(m.substr(q + 7));
+    cuts.push_back(off);
+    cuts.push_back(off + size);
+    if (size > 1) cuts.push_back(off + size / 2);
+  }
+  EXPECT_GE(cuts.size(), 6u + 2 * 4);  // four sections in the sample
+  for (size_t cut : cuts) {
+    if (cut >= good.size()) continue;
+    auto r = parseExecutable(good.data(), cut, "f");
+    ASSERT_FALSE(r) << "truncated at " << cut;
+    EXPECT_NE(r.error().message.find(cut < kExeHeaderBytes ? "too short" : "truncated"), std::string::npos)
+        << "cut " << cut << ": " << r.error().message;
+  }
+}
