@@ -1,0 +1,35 @@
+// The golden reference: runs an actor graph step by step with exactly the
+// integer semantics of docs/arch.md (xpu::sem). Every end-to-end test
+// compares the emulator's outputs with this executor's, bit for bit.
+#pragma once
+
+#include "xpu/compiler/ActorGraph.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace xpu::graph {
+
+/// One vector per named graph input or output; i8 values are held in int32.
+using Values = std::map<std::string, std::vector<int32_t>>;
+
+class ReferenceExecutor {
+public:
+  /// The graph must be valid (validateActorGraph).
+  explicit ReferenceExecutor(const ActorGraph &graph);
+
+  /// Runs one timestep: every actor fires once, in topological order; delay-1
+  /// channels carry the previous step's values. Missing inputs are an error.
+  Expected<Values> step(const Values &inputs);
+  uint64_t stepsDone() const { return steps_; }
+
+private:
+  const ActorGraph &g_;
+  std::vector<uint32_t> order_;
+  std::vector<std::vector<int32_t>> out_, prevOut_;    // per actor
+  std::vector<std::vector<int32_t>> v_, u_;            // neuron state
+  uint64_t steps_ = 0;
+};
+
+} // namespace xpu::graph

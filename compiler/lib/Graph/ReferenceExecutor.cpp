@@ -1,0 +1,81 @@
+// The golden reference executor: the integer semantics of docs/arch.md applied
+// actor by actor, with no notion of cores, messages or cycles.
+#include "xpu/compiler/ReferenceExecutor.h"
+
+namespace xpu::graph {
+
+ReferenceExecutor::ReferenceExecutor(const ActorGraph &graph)
+    : g_(graph), order_(graph.topologicalOrder()), out_(graph.actors.size()),
+      prevOut_(graph.actors.size()), v_(graph.actors.size()), u_(graph.actors.size()) {
+  for (size_t i = 0; i < g_.actors.size(); ++i) {
+    const Actor &a = g_.actors[i];
+    prevOut_[i].assign(a.outSize, 0); // delay-1 channels deliver zeros at step 0
+    if (isNeuron(a.kind)) {
+      v_[i].assign(a.outSize, 0);
+      u_[i].assign(a.outSize, 0);
+    }
+  }
+}
+
+Expected<Values> ReferenceExecutor::step(const Values &inputs) {
+  for (uint32_t idx : order_) {
+    const Actor &a = g_.actors[idx];
+    std::vector<int32_t> &out = out_[idx];
+    out.assign(a.outSize, 0);
+    // The value each incoming channel delivers this step.
+    auto incoming = [&](auto &&fn) {
+      for (const Channel &c : g_.channels)
+        if (c.to == idx) fn(c.delay ? prevOut_[c.from] : out_[c.from]);
+    };
+    switch (a.kind) {
+    case ActorKind::Input: {
+      auto it = inputs.find(a.name);
+      if (it == inputs.end()) return Error{"step " + std::to_string(steps_) + ": no value for input '" + a.name + "'"};
+      if (it->second.size() != a.outSize)
+        return Error{"input '" + a.name + "' expects " + std::to_string(a.outSize) + " values, got " +
+                     std::to_string(it->second.size())};
+      for (size_t i = 0; i < a.outSize; ++i) {
+        int32_t v = it->second[i];
+        if (a.outType == DType::I8 && (v < -128 || v > 127))
+          return Error{"input '" + a.name + "' element " + std::to_string(i) + " = " + std::to_string(v) +
+                       " does not fit i8"};
+        out[i] = v;
+      }
+      break;
+    }
+    case ActorKind::Linear: {
+      const std::vector<int32_t> *x = nullptr;
+      incoming([&](const std::vector<int32_t> &v) { x = &v; });
+      for (uint32_t o = 0; o < a.outSize; ++o) {
+        // int32 accumulation with wrap-around, as vdot does.
+        uint32_t acc = a.bias.empty() ? 0u : uint32_t(a.bias[o]);
+        const int8_t *w = &a.weight[size_t(o) * a.inSize];
+        for (uint32_t i = 0; i < a.inSize; ++i)
+          acc += uint32_t(int32_t(w[i]) * int32_t(int8_t((*x)[i])));
+        out[o] = a.requantize ? sem::requantise(int32_t(acc), a.requantize->shift, a.requantize->relu)
+                              : int32_t(acc);
+      }
+      break;
+    }
+    default: { // neuron populations: input current = wrapping sum of channels
+      std::vector<uint32_t> current(a.outSize, 0);
+      incoming([&](const std::vector<int32_t> &v) {
+        for (uint32_t i = 0; i < a.outSize; ++i) current[i] += uint32_t(v[i]);
+      });
+      for (uint32_t i = 0; i < a.outSize; ++i) {
+        bool spike = sem::neuronStep(a.neuronModel(), a.reset, a.params, v_[idx][i], u_[idx][i],
+                                     int32_t(current[i]));
+        out[i] = a.kind == ActorKind::LI ? v_[idx][i] : int32_t(spike);
+      }
+      break;
+    }
+    }
+  }
+  Values result;
+  for (const GraphOutput &o : g_.outputs) result[o.name] = out_[o.actor];
+  prevOut_ = out_;
+  ++steps_;
+  return result;
+}
+
+} // namespace xpu::graph
