@@ -136,6 +136,7 @@ private:
   /// IMEM decoded once at boot; `valid` false for a malformed word.
   struct Decoded {
     Instruction inst;
+    InstrClass cls = InstrClass::Control;
     bool valid = false;
   };
   void issue(uint64_t c);
@@ -143,7 +144,7 @@ private:
   bool tryOutbound(uint64_t now);
   bool tryRecv(uint64_t now);
   void raise(sem::Fault f);
-  void complete(const Instruction &inst, uint64_t c, uint32_t cost);
+  void complete(uint64_t c, uint32_t cost);
   void writeReg(unsigned r, uint32_t v) {
     if (r != 0)
       regs_[r] = v;

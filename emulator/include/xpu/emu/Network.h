@@ -5,6 +5,12 @@
 // cycle `now` becomes visible to others at `now + 1` or later (flits and
 // credits are timestamped), so routers may be ticked in any order within a
 // cycle. This is what lets each tile's SC_METHOD tick its own router.
+//
+// The network always checks flit conservation: every injected flit is
+// ejected exactly once at each of its destinations, in order per
+// (source, VC, destination), with packets never interleaved within a VC. A
+// violation is a simulator bug and throws std::logic_error. docs/noc.md
+// describes the router microarchitecture as implemented.
 #pragma once
 
 #include "xpu/ChipDescriptor.h"
@@ -12,6 +18,7 @@
 #include "xpu/Packet.h"
 #include "xpu/emu/Flit.h"
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -28,6 +35,20 @@ struct NetworkStats {
   uint64_t flitHops = 0;            // router-to-router link traversals
   uint64_t bufferWrites = 0;        // flits written into router input buffers
   std::vector<std::array<uint64_t, kNumPorts>> linkFlits;
+  // Same as linkFlits, counting only switch traversals at cycles in
+  // [windowBegin, windowEnd) (see Network::setStatsWindow).
+  std::vector<std::array<uint64_t, kNumPorts>> windowLinkFlits;
+  uint64_t windowBegin = 0, windowEnd = 0;
+  uint64_t packetsInjected = 0;     // head flits injected
+  uint64_t packetCopiesEjected = 0; // tails consumed (a multicast counts once per destination)
+};
+
+/// Ways the conservation-checker test hook can corrupt an ejection buffer.
+enum class EjectionCorruption : uint8_t {
+  Drop,       // remove the front flit silently (it is never ejected)
+  Duplicate,  // insert a copy of the front flit right behind it
+  Misroute,   // move the front flit to another core's ejection buffer
+  Reorder,    // swap the first two flits
 };
 
 class Router;
@@ -45,16 +66,26 @@ public:
   uint32_t numRouters() const { return chip_.numCores(); }
 
   // ---- Local-port interface for the NI of core `core`, at cycle `now` ----
-  /// Credits the NI holds for the router's Local input buffer of `vc`.
+  /// Credits the NI holds for the router's Local input buffer of `vc` at
+  /// cycle `now` (credits returned at cycle <= now count). Prefer this form.
+  uint32_t injectCredits(uint32_t core, uint8_t vc, uint64_t now) const;
+  /// Same, at the latest cycle this core has been seen at (the largest `now`
+  /// passed to inject/ejectFront/ejectPop/tickRouter/injectCredits for it).
+  /// Exact only if the tile made one of those calls for the current cycle
+  /// first; use the three-argument form otherwise.
   uint32_t injectCredits(uint32_t core, uint8_t vc) const;
   /// Sends a flit into the Local input port (arrives at now + 1).
-  /// Precondition: injectCredits(core, f.vc) > 0.
+  /// Precondition: injectCredits(core, f.vc, now) > 0. The NI must send at
+  /// most one flit per cycle, packets on one VC not interleaved, head
+  /// `source` == core, `packetId` unique among packets in flight.
   void inject(uint32_t core, const Flit &f, uint64_t now);
   /// The oldest flit in the NI's ejection buffer for `vc` that has arrived by
   /// `now`, or nullptr.
   const Flit *ejectFront(uint32_t core, uint8_t vc, uint64_t now) const;
   /// Removes that flit; its credit reaches the router at now + 1.
   void ejectPop(uint32_t core, uint8_t vc, uint64_t now);
+  /// Flits in core `core`'s ejection buffers (arrived or still on the link).
+  uint32_t ejectOccupancy(uint32_t core) const;
 
   // ---- clocking ----
   /// Evaluates router `r` for cycle `now` (allocation and switch traversal).
@@ -63,16 +94,30 @@ public:
   void tick(uint64_t now);
   /// True if router `r` holds no flit and expects none: it can sleep.
   bool routerIdle(uint32_t r) const;
-  /// Called whenever a flit or credit is scheduled to reach router `r` (or
-  /// the ejection buffer of core `r`) at cycle `when`; the SystemC tile uses
-  /// it to wake its SC_METHOD. Optional.
+  /// Called when a flit is scheduled to reach an empty router `r` (or the
+  /// empty ejection buffer of core `r`) at cycle `when`, and when a credit is
+  /// scheduled to reach core `r`'s NI while it holds none for that VC. A
+  /// router or NI that holds flits is awake anyway, so no other event needs a
+  /// wake-up. The SystemC tile uses it to wake its SC_METHOD. Optional.
   void setWakeCallback(std::function<void(uint32_t r, uint64_t when)> cb);
 
   /// No flit anywhere: router buffers, links, ejection buffers.
   bool quiescent() const;
   const NetworkStats &stats() const { return stats_; }
+  /// Link counters restricted to switch traversals at cycles in [begin, end).
+  void setStatsWindow(uint64_t begin, uint64_t end);
   /// Human-readable occupancy of every non-empty buffer (watchdog dump).
   std::string describeBuffers() const;
+
+  // ---- conservation checker ----
+  /// Throws std::logic_error unless every injected packet has been fully
+  /// ejected at every destination (call once the network is drained).
+  void checkAllDelivered() const;
+  /// Test hook: corrupts core `core`'s ejection buffer of `vc` so that the
+  /// conservation checker must report it. `otherCore` is the target of
+  /// Misroute. Throws std::invalid_argument if the buffer lacks the flits.
+  void testOnlyCorruptEjection(uint32_t core, uint8_t vc, EjectionCorruption kind,
+                               uint32_t otherCore = 0);
 
 private:
   ChipDescriptor chip_;
@@ -84,8 +129,10 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
-/// The per-router multicast table entries (5-bit output-port masks) that the
-/// XY trees of `groups` need: result[router][group] (0 = no entry).
+/// The per-router multicast table entries (5-bit output-port masks, bit i =
+/// Port i) that the XY trees of `groups` need: result[router][group]
+/// (0 = no entry). Each row has max(group id) + 1 entries (none if no
+/// groups).
 std::vector<std::vector<uint8_t>> buildMulticastTables(
     const ChipDescriptor &chip, const std::vector<MulticastGroup> &groups);
 

@@ -1,0 +1,53 @@
+// The SystemC emulator as a runtime Backend (xpu/Device.h).
+//
+// SystemC elaborates once per process, so the process has one Mesh, built by
+// the first load. Later loads reuse it when the executable's mesh has the
+// same width and height (other chip parameters may differ: the network,
+// cores and NIs are rebuilt); a different size is an error telling the user
+// to run it in another process. Only the backend that loaded last may run.
+#pragma once
+
+#include "xpu/Device.h"
+#include "xpu/emu/Watchdog.h"
+
+namespace xpu::emu {
+
+class Mesh;
+
+class EmulatorBackend final : public Backend {
+public:
+  explicit EmulatorBackend(const BackendOptions &options = {});
+  ~EmulatorBackend() override;
+
+  std::string name() const override { return "emulator"; }
+  std::optional<Error> load(const Executable &exe) override;
+  std::optional<Error> writeSram(uint32_t core, uint32_t address,
+                                 const uint8_t *data, size_t size) override;
+  std::optional<Error> readSram(uint32_t core, uint32_t address, uint8_t *data,
+                                size_t size) const override;
+  RunResult runCycles(uint64_t cycles) override;
+  RunResult runSteps(uint64_t steps, uint64_t maxCycles) override;
+  RunResult runUntilHalt(uint64_t maxCycles) override;
+  nlohmann::json stats() const override;
+  std::string statusReport() const override;
+  uint64_t cycle() const override;
+  uint32_t timestep() const override;
+
+  /// The mesh this backend loaded (nullptr before load or if another
+  /// backend loaded since). For tests and tools that inspect state.
+  Mesh *mesh() const;
+
+private:
+  enum class Mode { Cycles, Steps, UntilHalt };
+  RunResult run(Mode mode, uint64_t amount, uint64_t maxCycles);
+  std::optional<Error> checkAccess(uint32_t core, uint32_t address, size_t size) const;
+
+  BackendOptions options_;
+  Watchdog watchdog_;
+  uint64_t generation_ = 0;
+};
+
+/// Registers the factory "emulator" with xpu::registerBackend (idempotent).
+void registerEmulatorBackend();
+
+} // namespace xpu::emu

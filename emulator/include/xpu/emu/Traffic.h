@@ -1,0 +1,126 @@
+// Synthetic traffic for the mesh network (BookSim-style): a source and a sink
+// at every node, Bernoulli injection, warm-up / measurement / drain, latency
+// and throughput statistics (docs/noc.md "Traffic mode").
+//
+// Two drivers run the same per-tile model and give identical results:
+// runTraffic (a plain C++ loop, for tests and sweeps) and runTrafficSystemC
+// (one sc_module per tile on a clock; idle tiles stop being evaluated). The
+// SystemC one can run once per process (SystemC elaborates once).
+#pragma once
+
+#include "xpu/ChipDescriptor.h"
+#include "xpu/Error.h"
+#include "xpu/emu/Network.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace xpu::emu {
+
+enum class TrafficPattern : uint8_t {
+  Uniform,        // destination uniform over all nodes (self included, as BookSim)
+  Transpose,      // (x, y) -> (y, x); square meshes
+  BitComplement,  // node id i -> N - 1 - i (bitwise complement for N = 2^b)
+  BitReverse,     // node id bits reversed; N a power of two
+  Hotspot,        // with probability hotspotFraction one of hotspotNodes, else uniform
+  Neighbor,       // (x, y) -> ((x + 1) mod width, (y + 1) mod height), as BookSim
+};
+const char *patternName(TrafficPattern p);
+std::optional<TrafficPattern> patternFromName(const std::string &name);
+
+struct TrafficConfig {
+  TrafficPattern pattern = TrafficPattern::Uniform;
+  /// Offered load, flits per node per cycle. A packet is created at a node
+  /// in a cycle with probability injectionRate / mean packet flits.
+  double injectionRate = 0.1;
+  /// Flits per packet (head included), fixed, or uniform in
+  /// [packetFlits, packetFlitsMax] when packetFlitsMax > packetFlits.
+  uint32_t packetFlits = 4;
+  uint32_t packetFlitsMax = 0;
+  std::vector<uint32_t> hotspotNodes;  // Hotspot pattern
+  double hotspotFraction = 0.5;
+  /// Fraction of packets sent as multicast to the source's group (group id =
+  /// source id, multicastDestinations distinct random nodes). Multicast
+  /// packets are capped at buffer_depth flits (docs/arch.md 6.4).
+  double multicastFraction = 0.0;
+  uint32_t multicastDestinations = 4;
+  /// Nodes that inject (empty = all). Every node always sinks.
+  std::vector<uint32_t> sources;
+  uint64_t seed = 1;
+  uint64_t warmupCycles = 1000;
+  uint64_t measureCycles = 10000;
+  /// Cycles after the measurement window within which every measurement
+  /// packet must be delivered; otherwise the run stops and reports saturated.
+  uint64_t drainLimit = 20000;
+  /// false (BookSim): sources keep injecting while the measurement packets
+  /// drain. true: injection stops after the measurement window and the run
+  /// continues until every packet is delivered (then checks conservation).
+  bool drainAll = false;
+};
+
+/// Checks a configuration against a chip; the message names the field.
+std::optional<Error> validateTrafficConfig(const ChipDescriptor &chip, const TrafficConfig &cfg);
+/// Parses {"pattern": "uniform", "rate": 0.1, "packet_flits": 4, ...}
+/// (fields as in docs/noc.md); unknown fields are errors.
+Expected<TrafficConfig> parseTrafficConfig(const nlohmann::json &j, const std::string &source);
+
+struct TrafficResult {
+  std::string pattern;
+  uint32_t width = 0, height = 0, virtualChannels = 0;
+  double offeredRate = 0;     // flits created per node per cycle in the window
+  double acceptedRate = 0;    // flits consumed per node per cycle in the window
+  uint64_t packetsMeasured = 0;  // copies of measurement packets delivered
+  double avgLatency = 0;      // cycles, NI creates head -> tail consumed
+  uint64_t p50Latency = 0, p99Latency = 0, maxLatency = 0;
+  double avgHops = 0;         // router-to-router hops per measured copy
+  bool saturated = false;     // measurement packets not drained within drainLimit
+  bool drained = false;       // drainAll: everything delivered and checked
+  uint64_t cycles = 0;        // cycles simulated
+  uint64_t flitsInjected = 0, flitsEjected = 0, flitHops = 0;
+  /// linkUtilisation[router][port]: flits per cycle through each output port
+  /// (Local = ejection) during the measurement window.
+  std::vector<std::array<double, kNumPorts>> linkUtilisation;
+  double maxLinkUtilisation = 0;
+
+  friend bool operator==(const TrafficResult &a, const TrafficResult &b);
+};
+
+TrafficResult runTraffic(const ChipDescriptor &chip, const TrafficConfig &cfg);
+/// Same model as runTraffic, scheduled by the SystemC kernel. Once per
+/// process; a second call throws std::logic_error.
+TrafficResult runTrafficSystemC(const ChipDescriptor &chip, const TrafficConfig &cfg);
+
+nlohmann::json toJson(const TrafficResult &r);
+
+/// Uniform analytic bound for the mesh: the bisection limit 4/k on a k x k
+/// mesh (generalised: 4 / max(width, height) for uniform traffic).
+double uniformBisectionBound(const ChipDescriptor &chip);
+
+/// Deterministic random numbers: std::mt19937_64 (its output sequence is
+/// fixed by the standard) with our own bounded draws, because the standard
+/// library's distributions differ between implementations.
+class TrafficRng {
+public:
+  explicit TrafficRng(uint64_t seed) : engine_(seed) {}
+  uint64_t next() { return engine_(); }
+  /// Uniform in [0, n), unbiased (rejection of the top partial range). n > 0.
+  uint64_t below(uint64_t n) {
+    const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    uint64_t x;
+    do x = engine_(); while (x >= limit);
+    return x % n;
+  }
+  /// Uniform in [0, 1) with 53 bits.
+  double unit() { return double(engine_() >> 11) * 0x1.0p-53; }
+
+private:
+  std::mt19937_64 engine_;
+};
+
+} // namespace xpu::emu

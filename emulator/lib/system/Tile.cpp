@@ -1,0 +1,159 @@
+// A tile's SC_METHOD: one cycle of NI, core and router, then sleep until the
+// next cycle anything can happen.
+#include "xpu/emu/Tile.h"
+
+#include "xpu/emu/Mesh.h"
+
+#include <limits>
+
+namespace xpu::emu {
+
+namespace {
+constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+}
+
+Tile::Tile(sc_core::sc_module_name name, Mesh &mesh, uint32_t id)
+    : sc_module(name), mesh_(mesh), id_(id) {
+  SC_METHOD(step);
+  // No dont_initialize: the first load happens before the simulation starts,
+  // and the initial activation is cycle 0. Later loads wake tiles explicitly.
+}
+
+void Tile::reset(const ChipDescriptor &chip, Network &network,
+                 ChipServices &services) {
+  ni_ = std::make_unique<NetworkInterface>(chip, id_, network, services);
+  core_ = std::make_unique<Core>(chip, id_, *ni_);
+  ni_->attachCore(core_.get());
+  wakes_ = {};
+  lastStep_ = kNever;
+  live_ = false;
+  faultSeen_ = false;
+  activations_ = 0;
+  busyEnd_ = 0;
+}
+
+void Tile::bootAtLoad(const ProgramImage &image) {
+  core_->boot(image, 0, 0);
+  live_ = true;
+}
+
+void Tile::wakeAt(uint64_t cycle) {
+  wakes_.push(cycle);
+  wake_.notify(mesh_.delayTo(cycle));
+}
+
+void Tile::settle(uint64_t lastCycle) {
+  // A blocked core's stall counter advances when it is ticked; a blocked
+  // core's tick has no other effect unless an event (which would have woken
+  // the tile) is due, so ticking it at the last cycle only settles counters.
+  if (core_ && core_->state() == CoreState::Blocked && lastCycle != kNever)
+    core_->tick(lastCycle);
+}
+
+void Tile::trace(sc_core::sc_trace_file *tf) {
+  tracing_ = true;
+  const std::string n = name();
+  sc_core::sc_trace(tf, traceState_, n + ".state");
+  sc_core::sc_trace(tf, tracePc_, n + ".pc");
+  sc_core::sc_trace(tf, traceMailboxes_, n + ".mailbox_messages");
+  sc_core::sc_trace(tf, traceOutbound_, n + ".outbound_busy");
+}
+
+void Tile::step() {
+  if (!core_ || !mesh_.loaded()) {
+    next_trigger(wake_);
+    return;
+  }
+  const uint64_t now = mesh_.now();
+  if (now == lastStep_) {
+    // Woken twice in one cycle (a timed wake and the clock edge): the work
+    // of this cycle is done; only re-arm.
+    sleep(now);
+    return;
+  }
+  lastStep_ = now;
+  ++activations_;
+  while (!wakes_.empty() && wakes_.top() <= now)
+    wakes_.pop();
+
+  Network &net = mesh_.network();
+  bool active = ni_->receive(now);
+  if (live_) {
+    const uint64_t before = core_->stats().instructions;
+    core_->tick(now);
+    if (core_->stats().instructions != before) {
+      active = true;
+      // barrier: 1 busy cycle, then stall until release
+      busyEnd_ = core_->state() == CoreState::Blocked ? now + 1
+                                                      : core_->nextIssueCycle();
+    }
+  }
+  active |= ni_->transmit(now);
+  if (!net.routerIdle(id_)) {
+    const NetworkStats &s = net.stats();
+    const uint64_t before = s.flitHops + s.bufferWrites + s.flitsEjected;
+    net.tickRouter(id_, now);
+    active |= s.flitHops + s.bufferWrites + s.flitsEjected != before;
+  }
+  if (active)
+    mesh_.noteActivity(now);
+  bookkeeping(now);
+  sleep(now);
+}
+
+void Tile::bookkeeping(uint64_t now) {
+  const CoreState st = core_->state();
+  const bool live = st == CoreState::Running || st == CoreState::Blocked;
+  if (live != live_) {
+    live_ = live;
+    mesh_.liveChanged(live);
+  }
+  if (st == CoreState::Faulted) {
+    if (!faultSeen_) {
+      faultSeen_ = true;
+      mesh_.noteFault(id_);
+    }
+  } else {
+    faultSeen_ = false;
+  }
+  if (mesh_.barrier().waiting(id_) &&
+      !(st == CoreState::Blocked && core_->blockReason() == BlockReason::Barrier)) {
+    mesh_.barrierLeave(id_);
+    mesh_.requestCheck();
+  }
+  if (tracing_) {
+    traceState_ = unsigned(st);
+    tracePc_ = core_->pc();
+    unsigned msgs = 0;
+    for (uint32_t m = 0; m < mesh_.chip().mailboxes; ++m)
+      msgs += ni_->mailboxOccupancy(m);
+    traceMailboxes_ = msgs;
+    traceOutbound_ = ni_->outboundBusy();
+  }
+}
+
+void Tile::sleep(uint64_t now) {
+  const Network &net = mesh_.network();
+  uint64_t next = kNever;
+  if (!net.routerIdle(id_) || net.ejectOccupancy(id_) > 0) {
+    next = now + 1;
+  } else {
+    next = ni_->nextWake(now);
+    if (live_) {
+      const uint64_t c = core_->nextWake();
+      if (c != kNever)
+        next = std::min(next, std::max(c, now + 1));
+    }
+    if (!wakes_.empty())
+      next = std::min(next, std::max(wakes_.top(), now + 1));
+  }
+  if (next == now + 1) {
+    next_trigger(mesh_.clk.posedge_event());
+  } else {
+    if (next != kNever)
+      wake_.notify(mesh_.delayTo(next));
+    next_trigger(wake_);
+  }
+}
+
+} // namespace xpu::emu
