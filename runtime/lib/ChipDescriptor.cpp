@@ -3,6 +3,7 @@
 // The field table below is the single list of descriptor fields, their JSON
 // pointers and valid ranges (docs/arch.md section 2 documents the same table).
 #include "xpu/ChipDescriptor.h"
+#include "xpu/FileIO.h"
 
 #include <nlohmann/json.hpp>
 
@@ -198,12 +199,10 @@ Expected<ChipDescriptor> parseChipDescriptor(const json &j, const std::string &s
 }
 
 Expected<ChipDescriptor> loadChipDescriptor(const std::string &path) {
-  std::ifstream in(path);
-  if (!in)
-    return Error{path + ": error: cannot open chip descriptor"};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  json j = json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  auto text = readFileText(path);
+  if (!text)
+    return Error{text.error().message + " (chip descriptor)"};
+  json j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded())
     return Error{path + ": error: not valid JSON"};
   return parseChipDescriptor(j, path);

@@ -1,6 +1,7 @@
 // The .xpuexe container: validation, serialisation and a reader that never
 // trusts its input (docs/arch.md section 11).
 #include "xpu/Executable.h"
+#include "xpu/FileIO.h"
 #include "xpu/Semantics.h"
 
 #include <nlohmann/json.hpp>
@@ -506,11 +507,10 @@ Expected<Executable> parseExecutable(const uint8_t *data, size_t size, const std
 }
 
 Expected<Executable> loadExecutable(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return Error{path + ": error: cannot open file"};
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return parseExecutable(bytes.data(), bytes.size(), path);
+  auto bytes = readFileBytes(path);
+  if (!bytes)
+    return bytes.error();
+  return parseExecutable(bytes->data(), bytes->size(), path);
 }
 
 std::optional<Error> saveExecutable(const Executable &exe, const std::string &path) {

@@ -2,6 +2,7 @@
 #include "xpu/Assembler.h"
 #include "xpu/ChipDescriptor.h"
 #include "xpu/Executable.h"
+#include "xpu/FileIO.h"
 
 #include <cstring>
 #include <fstream>
@@ -68,12 +69,12 @@ int main(int argc, char **argv) {
   if (input == "-") {
     source << std::cin.rdbuf();
   } else {
-    std::ifstream in(input);
-    if (!in) {
-      std::cerr << input << ": error: cannot open file\n";
+    auto text = xpu::readFileText(input);
+    if (!text) {
+      std::cerr << text.error().message << "\n";
       return 1;
     }
-    source << in.rdbuf();
+    source << *text;
   }
   auto exe = xpu::assemble(source.str(), input == "-" ? "<stdin>" : input, chip);
   if (!exe) {

@@ -2,6 +2,7 @@
 // (docs/actor-graph.md is the format's specification).
 #include "xpu/compiler/ActorGraph.h"
 #include "xpu/compiler/Npy.h"
+#include "xpu/FileIO.h"
 
 #include <nlohmann/json.hpp>
 
@@ -464,11 +465,9 @@ Expected<ActorGraph> parseActorGraph(const json &j, const std::string &source, c
 }
 
 Expected<ActorGraph> loadActorGraph(const std::string &path) {
-  std::ifstream in(path);
-  if (!in) return Error{path + ": error: cannot open actor graph"};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  json j = json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  auto text = readFileText(path);
+  if (!text) return Error{text.error().message + " (actor graph)"};
+  json j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
     // Re-run as SAX to learn where the syntax error is, without exceptions.
     struct Locator : nlohmann::json_sax<json> {
@@ -490,8 +489,7 @@ Expected<ActorGraph> loadActorGraph(const std::string &path) {
         return false;
       }
     } locator;
-    const std::string text = ss.str();
-    json::sax_parse(text, &locator, nlohmann::detail::input_format_t::json, true, false);
+    json::sax_parse(*text, &locator, nlohmann::detail::input_format_t::json, true, false);
     return Error{path + ": error: malformed JSON: " + locator.where};
   }
   size_t slash = path.rfind('/');

@@ -1,6 +1,7 @@
 // NumPy .npy reader/writer for integer weight tensors.
 // Format: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
 #include "xpu/compiler/Npy.h"
+#include "xpu/FileIO.h"
 
 #include <cstring>
 #include <fstream>
@@ -32,9 +33,9 @@ std::string dictValue(const std::string &h, const std::string &key) {
 } // namespace
 
 Expected<NpyArray> loadNpy(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{"cannot open '" + path + "'"};
-  std::vector<uint8_t> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto bytes = readFileBytes(path);
+  if (!bytes) return Error{"cannot open '" + path + "'"};
+  const std::vector<uint8_t> &b = *bytes;
   auto fail = [&](const std::string &m) { return Error{"'" + path + "': " + m}; };
   if (b.size() < 10 || std::memcmp(b.data(), "\x93NUMPY", 6) != 0) return fail("not a .npy file (bad magic)");
   const unsigned major = b[6];
