@@ -1,0 +1,93 @@
+// Mapping an actor graph onto a chip: partition, place, route.
+//
+// Plain C++ over ActorGraph and ChipDescriptor, so that the algorithms are
+// unit-testable without MLIR. The MLIR passes (partition, place, route) run
+// these steps and record their results as attributes on the nact IR; the
+// lowering to xpu reads them back. docs/compiler.md explains the scheme.
+#pragma once
+
+#include "xpu/ChipDescriptor.h"
+#include "xpu/Error.h"
+#include "xpu/compiler/ActorGraph.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace xpu::graph {
+
+/// One slice of an actor: output elements [begin, end) (neurons or rows).
+struct Partition {
+  uint32_t actor = 0;
+  uint32_t index = 0;           // position among the actor's partitions
+  uint32_t begin = 0, end = 0;
+  uint32_t core = ~0u;          // set by place
+  uint32_t size() const { return end - begin; }
+};
+
+struct PartitionOptions {
+  /// Largest slice of any actor on one core (0: limited by SRAM only). The
+  /// compute budget: it lets a user spread work over more cores.
+  uint32_t maxElementsPerCore = 0;
+};
+
+/// SRAM bytes the buffers of a slice of `rows` elements of `a` need on a core
+/// (weights, state, inputs, accumulators, staging); `inputs` is the number
+/// of incoming channels. Shared by partition and by the lowering's check.
+uint64_t partitionSramBytes(const ActorGraph &g, uint32_t actor, uint32_t rows);
+
+/// Splits every actor into the fewest equal slices (sizes differ by at most
+/// one) that fit a core's SRAM and the compute budget. Inputs are never
+/// split. Fails naming the actor if even one element does not fit.
+Expected<std::vector<Partition>> partitionGraph(const ActorGraph &g, const ChipDescriptor &chip,
+                                                const PartitionOptions &opts = {});
+
+/// Bytes per step sent from partition `from` to partition `to` (0 if none).
+uint64_t trafficBytes(const ActorGraph &g, const Partition &from, const Partition &to);
+
+/// Greedy deterministic placement, one partition per core: partitions in
+/// topological order, each on the free core minimising traffic x hops to the
+/// partitions already placed (ties: lowest core id). Fails if there are more
+/// partitions than cores.
+std::optional<Error> placePartitions(const ActorGraph &g, const ChipDescriptor &chip,
+                                     std::vector<Partition> &parts);
+/// Sum over communicating partition pairs of bytes per step x XY hops.
+uint64_t placementCost(const ActorGraph &g, const ChipDescriptor &chip,
+                       const std::vector<Partition> &parts);
+
+/// One message sent every step: elements [begin, end) of the source actor's
+/// output, from one partition to one or more partitions, into the same
+/// mailbox of every destination core.
+struct Message {
+  uint32_t channel = 0;         // index into g.channels; ~0u: output gather
+  uint32_t srcPart = 0;
+  std::vector<uint32_t> dstParts;
+  uint32_t begin = 0, end = 0;  // element range of the source actor's output
+  uint32_t bytes = 0;
+  uint32_t mailbox = 0;
+  int32_t group = -1;           // multicast group id, or -1 for unicast
+  uint32_t delay = 0;
+};
+
+struct RouteOptions {
+  bool multicast = true;        // use multicast groups for fan-out when possible
+};
+
+struct Routing {
+  std::vector<Message> messages;
+  std::vector<MulticastGroup> groups;
+};
+
+/// Derives every message of a step: each channel's slices from producer to
+/// consumer partitions, split into messages that fit `max_message_bytes`
+/// (multicast: one input buffer), plus the gather of partitioned graph
+/// outputs onto their first partition. Assigns mailboxes so that no mailbox
+/// ever holds more than its depth (one source per mailbox; delay-1 traffic
+/// may hold two steps). Fails naming the core when it runs out of mailboxes.
+Expected<Routing> routeMessages(const ActorGraph &g, const ChipDescriptor &chip,
+                                const std::vector<Partition> &parts, const RouteOptions &opts = {});
+
+/// Bytes of one element of an actor's output.
+inline uint32_t elemBytes(DType t) { return t == DType::I8 ? 1 : 4; }
+
+} // namespace xpu::graph

@@ -1,0 +1,288 @@
+// Partition, place and route an actor graph on a chip (Mapping.h).
+#include "xpu/compiler/Mapping.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <set>
+
+namespace xpu::graph {
+namespace {
+
+uint64_t align4(uint64_t n) { return (n + 3) & ~uint64_t(3); }
+
+uint32_t incomingChannels(const ActorGraph &g, uint32_t actor) {
+  uint32_t n = 0;
+  for (const Channel &c : g.channels) n += c.to == actor;
+  return n;
+}
+
+bool isGraphOutput(const ActorGraph &g, uint32_t actor) {
+  for (const GraphOutput &o : g.outputs)
+    if (o.actor == actor) return true;
+  return false;
+}
+
+uint32_t hops(const ChipDescriptor &chip, uint32_t a, uint32_t b) {
+  return uint32_t(std::abs(int(chip.coreX(a)) - int(chip.coreX(b))) +
+                  std::abs(int(chip.coreY(a)) - int(chip.coreY(b))));
+}
+
+} // namespace
+
+uint64_t partitionSramBytes(const ActorGraph &g, uint32_t actor, uint32_t rows) {
+  const Actor &a = g.actors[actor];
+  constexpr uint64_t kSlack = 32; // alignment padding between buffers
+  uint64_t bytes = kSlack;
+  switch (a.kind) {
+  case ActorKind::Input:
+    return bytes + align4(uint64_t(a.outSize) * elemBytes(a.outType));
+  case ActorKind::Linear:
+    bytes += align4(uint64_t(rows) * a.inSize);           // weights
+    bytes += align4(a.inSize);                            // input vector
+    bytes += 4ull * rows;                                 // accumulators
+    if (!a.bias.empty()) bytes += 4ull * rows;            // bias
+    if (a.requantize) bytes += align4(rows);              // int8 output
+    break;
+  default: {
+    const uint32_t k = incomingChannels(g, actor);
+    bytes += 20 + 4ull * rows * (a.kind == ActorKind::CubaLIF ? 2 : 1); // state
+    bytes += 4ull * rows;                                 // summed current
+    if (k > 1) bytes += 4ull * rows * k;                  // one staging slice per channel
+    if (a.kind != ActorKind::LI) bytes += align4(rows);   // spikes
+    break;
+  }
+  }
+  if (rows < a.outSize && isGraphOutput(g, actor))
+    bytes += align4(uint64_t(a.outSize) * elemBytes(a.outType)); // gathered output
+  return bytes;
+}
+
+Expected<std::vector<Partition>> partitionGraph(const ActorGraph &g, const ChipDescriptor &chip,
+                                                const PartitionOptions &opts) {
+  std::vector<Partition> parts;
+  for (uint32_t ai = 0; ai < g.actors.size(); ++ai) {
+    const Actor &a = g.actors[ai];
+    uint32_t k = 1;
+    if (a.kind == ActorKind::Input) {
+      if (partitionSramBytes(g, ai, a.outSize) > chip.sramBytes)
+        return Error{a.pointer + ": input '" + a.name + "' of " + std::to_string(a.outSize) +
+                     " elements does not fit one core's SRAM (" + std::to_string(chip.sramBytes) +
+                     " bytes); inputs are not split"};
+    } else {
+      const uint64_t one = partitionSramBytes(g, ai, 1);
+      if (one > chip.sramBytes)
+        return Error{a.pointer + ": actor '" + a.name + "' needs " + std::to_string(one) +
+                     " bytes of SRAM for a single element, more than a core has (" +
+                     std::to_string(chip.sramBytes) + ")"};
+      // Fewest slices that fit: the per-slice size shrinks monotonically.
+      uint32_t lo = 1, hi = a.outSize;
+      auto fits = [&](uint32_t slices) {
+        const uint32_t rows = (a.outSize + slices - 1) / slices;
+        return partitionSramBytes(g, ai, rows) <= chip.sramBytes &&
+               (!opts.maxElementsPerCore || rows <= opts.maxElementsPerCore);
+      };
+      while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (fits(mid)) hi = mid;
+        else lo = mid + 1;
+      }
+      k = lo;
+    }
+    const uint32_t base = a.outSize / k, rem = a.outSize % k;
+    uint32_t at = 0;
+    for (uint32_t i = 0; i < k; ++i) {
+      const uint32_t rows = base + (i < rem ? 1 : 0);
+      parts.push_back(Partition{ai, i, at, at + rows, ~0u});
+      at += rows;
+    }
+  }
+  return parts;
+}
+
+uint64_t trafficBytes(const ActorGraph &g, const Partition &from, const Partition &to) {
+  const Actor &src = g.actors[from.actor], &dst = g.actors[to.actor];
+  const uint32_t eb = elemBytes(src.outType);
+  uint64_t bytes = 0;
+  for (const Channel &c : g.channels) {
+    if (c.from != from.actor || c.to != to.actor) continue;
+    if (dst.kind == ActorKind::Linear) {
+      bytes += uint64_t(from.size()) * eb;
+    } else {
+      const uint32_t b = std::max(from.begin, to.begin), e = std::min(from.end, to.end);
+      if (b < e) bytes += uint64_t(e - b) * eb;
+    }
+  }
+  if (from.actor == to.actor && to.index == 0 && from.index != 0 && isGraphOutput(g, from.actor))
+    bytes += uint64_t(from.size()) * eb; // output gather
+  return bytes;
+}
+
+std::optional<Error> placePartitions(const ActorGraph &g, const ChipDescriptor &chip,
+                                     std::vector<Partition> &parts) {
+  if (parts.size() > chip.numCores())
+    return Error{"the graph needs " + std::to_string(parts.size()) + " cores (one per partition) but the " +
+                 std::to_string(chip.width) + "x" + std::to_string(chip.height) + " chip has " +
+                 std::to_string(chip.numCores())};
+  std::vector<uint32_t> rank(g.actors.size());
+  std::vector<uint32_t> order = g.topologicalOrder();
+  for (uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
+  std::vector<uint32_t> seq(parts.size());
+  for (uint32_t i = 0; i < seq.size(); ++i) seq[i] = i;
+  std::stable_sort(seq.begin(), seq.end(), [&](uint32_t a, uint32_t b) {
+    return rank[parts[a].actor] < rank[parts[b].actor];
+  });
+  std::vector<bool> used(chip.numCores(), false);
+  std::vector<uint32_t> placed;
+  for (uint32_t p : seq) {
+    uint64_t best = UINT64_MAX;
+    uint32_t bestCore = 0;
+    for (uint32_t c = 0; c < chip.numCores(); ++c) {
+      if (used[c]) continue;
+      uint64_t cost = 0;
+      for (uint32_t q : placed)
+        cost += (trafficBytes(g, parts[p], parts[q]) + trafficBytes(g, parts[q], parts[p])) *
+                hops(chip, c, parts[q].core);
+      if (cost < best) {
+        best = cost;
+        bestCore = c;
+      }
+    }
+    parts[p].core = bestCore;
+    used[bestCore] = true;
+    placed.push_back(p);
+  }
+  return std::nullopt;
+}
+
+uint64_t placementCost(const ActorGraph &g, const ChipDescriptor &chip, const std::vector<Partition> &parts) {
+  uint64_t cost = 0;
+  for (const Partition &a : parts)
+    for (const Partition &b : parts)
+      if (&a != &b) cost += trafficBytes(g, a, b) * hops(chip, a.core, b.core);
+  return cost;
+}
+
+Expected<Routing> routeMessages(const ActorGraph &g, const ChipDescriptor &chip,
+                                const std::vector<Partition> &parts, const RouteOptions &opts) {
+  Routing r;
+  std::vector<std::vector<uint32_t>> partsOf(g.actors.size());
+  for (uint32_t i = 0; i < parts.size(); ++i) partsOf[parts[i].actor].push_back(i);
+
+  struct Transfer {
+    uint32_t channel, src;
+    std::vector<uint32_t> dsts;
+    uint32_t begin, end, delay;
+  };
+  std::vector<Transfer> transfers;
+  for (uint32_t ci = 0; ci < g.channels.size(); ++ci) {
+    const Channel &c = g.channels[ci];
+    const bool full = g.actors[c.to].kind == ActorKind::Linear; // consumes the whole vector
+    for (uint32_t sp : partsOf[c.from]) {
+      const Partition &P = parts[sp];
+      if (full) {
+        transfers.push_back({ci, sp, partsOf[c.to], P.begin, P.end, c.delay});
+        continue;
+      }
+      for (uint32_t dp : partsOf[c.to]) {
+        const Partition &Q = parts[dp];
+        const uint32_t b = std::max(P.begin, Q.begin), e = std::min(P.end, Q.end);
+        if (b < e) transfers.push_back({ci, sp, {dp}, b, e, c.delay});
+      }
+    }
+  }
+  std::set<uint32_t> gathered;
+  for (const GraphOutput &o : g.outputs) {
+    if (partsOf[o.actor].size() < 2 || !gathered.insert(o.actor).second) continue;
+    for (size_t k = 1; k < partsOf[o.actor].size(); ++k) {
+      const Partition &P = parts[partsOf[o.actor][k]];
+      transfers.push_back({~0u, partsOf[o.actor][k], {partsOf[o.actor][0]}, P.begin, P.end, 0});
+    }
+  }
+
+  std::vector<uint32_t> nextMailbox(chip.numCores(), 0);
+  std::map<std::pair<uint32_t, std::vector<uint32_t>>, int32_t> groupIds;
+  auto coreName = [&](uint32_t core) {
+    return "(" + std::to_string(chip.coreX(core)) + ", " + std::to_string(chip.coreY(core)) + ")";
+  };
+  for (const Transfer &t : transfers) {
+    const Actor &src = g.actors[parts[t.src].actor];
+    const uint32_t eb = elemBytes(src.outType);
+    const uint32_t srcCore = parts[t.src].core;
+    std::vector<uint32_t> dstCores;
+    for (uint32_t d : t.dsts) dstCores.push_back(parts[d].core);
+    std::vector<uint32_t> sortedDst = dstCores;
+    std::sort(sortedDst.begin(), sortedDst.end());
+
+    const uint32_t mcastChunk = (std::min(chip.maxMessageBytes, (chip.bufferDepth - 1) * chip.flitBytes) / eb) * eb;
+    bool mcast = opts.multicast && t.dsts.size() >= 2 && mcastChunk >= eb;
+    int32_t group = -1;
+    if (mcast) {
+      auto key = std::make_pair(srcCore, sortedDst);
+      auto it = groupIds.find(key);
+      if (it != groupIds.end()) {
+        group = it->second;
+      } else if (r.groups.size() < chip.multicastGroups) {
+        group = int32_t(r.groups.size());
+        groupIds[key] = group;
+        r.groups.push_back(MulticastGroup{uint32_t(group), srcCore, sortedDst});
+      } else {
+        mcast = false; // table full: fall back to unicast
+      }
+    }
+    const uint32_t chunk = mcast ? mcastChunk : (chip.maxMessageBytes / eb) * eb;
+    if (chunk < eb)
+      return Error{"messages of '" + src.name + "' need " + std::to_string(eb) +
+                   "-byte elements but max_message_bytes is " + std::to_string(chip.maxMessageBytes)};
+    const uint32_t perMsg = chunk / eb;
+    const uint32_t chunks = (t.end - t.begin + perMsg - 1) / perMsg;
+    // A mailbox holds one stream; delay-1 streams may hold two steps' worth.
+    const uint32_t cap = t.delay ? chip.mailboxDepth / 2 : chip.mailboxDepth;
+    if (cap == 0)
+      return Error{"channel from '" + src.name + "' has delay 1, which needs mailbox_depth >= 2 (chip has " +
+                   std::to_string(chip.mailboxDepth) + ")"};
+    const uint32_t boxesNeeded = (chunks + cap - 1) / cap;
+    auto takeMailboxes = [&](const std::vector<uint32_t> &cores) -> Expected<uint32_t> {
+      uint32_t first = 0;
+      for (uint32_t c : cores) first = std::max(first, nextMailbox[c]);
+      if (first + boxesNeeded > chip.mailboxes) {
+        uint32_t worst = cores[0];
+        for (uint32_t c : cores) if (nextMailbox[c] > nextMailbox[worst]) worst = c;
+        return Error{"core " + coreName(worst) + " needs more than the chip's " +
+                     std::to_string(chip.mailboxes) + " mailboxes for the messages it receives every step (" +
+                     "raise core.mailboxes or core.mailbox_depth, or spread the graph over more cores)"};
+      }
+      for (uint32_t c : cores) nextMailbox[c] = first + boxesNeeded;
+      return first;
+    };
+    auto emit = [&](const std::vector<uint32_t> &dsts, uint32_t mailbox0, int32_t grp) {
+      for (uint32_t k = 0; k < chunks; ++k) {
+        Message m;
+        m.channel = t.channel;
+        m.srcPart = t.src;
+        m.dstParts = dsts;
+        m.begin = t.begin + k * perMsg;
+        m.end = std::min(t.end, m.begin + perMsg);
+        m.bytes = (m.end - m.begin) * eb;
+        m.mailbox = mailbox0 + k / cap;
+        m.group = grp;
+        m.delay = t.delay;
+        r.messages.push_back(std::move(m));
+      }
+    };
+    if (mcast) {
+      auto mb = takeMailboxes(dstCores);
+      if (!mb) return mb.error();
+      emit(t.dsts, *mb, group);
+    } else {
+      for (size_t i = 0; i < t.dsts.size(); ++i) {
+        auto mb = takeMailboxes({dstCores[i]});
+        if (!mb) return mb.error();
+        emit({t.dsts[i]}, *mb, -1);
+      }
+    }
+  }
+  return r;
+}
+
+} // namespace xpu::graph
