@@ -1,0 +1,336 @@
+// Emits an XPU executable (.xpuexe) from an xpu.module: instruction encoding,
+// container layout and consistency checks all come from the runtime library.
+#include "compiler/lib/Target/XpuToExecutable.h"
+#include "compiler/lib/Transforms/Passes.h"
+
+#include "dialects/Xpu/XpuDialect.h"
+#include "dialects/Xpu/XpuOps.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include "xpu/ChipDescriptor.h"
+#include "xpu/Isa.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+
+using namespace mlir;
+using namespace xpu::mc;
+using ::xpu::Instruction;
+using ::xpu::Opcode;
+using XpuModuleOp = ::xpu::mc::ModuleOp;
+
+namespace {
+
+::xpu::ChipDescriptor toChipDescriptor(ChipAttr chip) {
+  ::xpu::ChipDescriptor d;
+  d.width = chip.getWidth();
+  d.height = chip.getHeight();
+  d.sramBytes = chip.getSramBytes();
+  d.imemInstructions = chip.getImemInstructions();
+  d.vectorLanes = chip.getVectorLanes();
+  d.mailboxes = chip.getMailboxes();
+  d.mailboxDepth = chip.getMailboxDepth();
+  d.maxMessageBytes = chip.getMaxMessageBytes();
+  d.virtualChannels = chip.getVirtualChannels();
+  d.bufferDepth = chip.getBufferDepth();
+  d.flitBytes = chip.getFlitBytes();
+  d.routerLatency = chip.getRouterLatency();
+  d.linkLatency = chip.getLinkLatency();
+  d.multicastGroups = chip.getMulticastGroups();
+  d.barrierLatency = chip.getBarrierLatency();
+  d.clockMhz = chip.getClockMhz().convertToDouble();
+  return d;
+}
+
+Instruction inst(Opcode op, uint8_t rd = 0, uint8_t rs1 = 0, uint8_t rs2 = 0,
+                 uint8_t rs3 = 0, int32_t imm = 0) {
+  Instruction i;
+  i.op = op;
+  i.rd = rd;
+  i.rs1 = rs1;
+  i.rs2 = rs2;
+  i.rs3 = rs3;
+  i.imm = imm;
+  return i;
+}
+
+/// Little-endian bytes of a dense initial value.
+std::vector<uint8_t> initBytes(ElementsAttr init, int64_t elementBytes) {
+  std::vector<uint8_t> bytes;
+  // The verifier guarantees readable elements.
+  auto values = init.tryGetValues<Attribute>();
+  for (Attribute value : *values) {
+    uint64_t raw = 0;
+    if (auto i = dyn_cast<IntegerAttr>(value))
+      raw = i.getValue().getZExtValue();
+    else if (auto f = dyn_cast<FloatAttr>(value))
+      raw = f.getValue().bitcastToAPInt().getZExtValue();
+    for (int64_t b = 0; b < elementBytes; ++b)
+      bytes.push_back(static_cast<uint8_t>(raw >> (8 * b)));
+  }
+  return bytes;
+}
+
+/// Router output ports of group `g`'s XY tree (docs/arch.md 6.4): bit p of
+/// the mask at core c is set when the tree leaves c through port p.
+std::map<uint32_t, int32_t> xyTree(const ::xpu::ChipDescriptor &chip,
+                                   const ::xpu::MulticastGroup &g) {
+  enum { Local = 0, East = 1, West = 2, North = 3, South = 4 };
+  std::map<uint32_t, int32_t> masks;
+  for (uint32_t dest : g.destinations) {
+    int64_t x = chip.coreX(g.source), y = chip.coreY(g.source);
+    int64_t dx = chip.coreX(dest), dy = chip.coreY(dest);
+    while (true) {
+      uint32_t here = chip.coreId(x, y);
+      int port = x < dx ? East : x > dx ? West : y < dy ? South : y > dy ? North
+                                                                         : Local;
+      masks[here] |= 1 << port;
+      if (port == Local)
+        break;
+      x += port == East ? 1 : port == West ? -1 : 0;
+      y += port == South ? 1 : port == North ? -1 : 0;
+    }
+  }
+  return masks;
+}
+
+class ExecutableBuilder {
+public:
+  explicit ExecutableBuilder(XpuModuleOp module)
+      : module(module), chipAttr(module.getChip()) {}
+
+  FailureOr<::xpu::Executable> build();
+
+private:
+  LogicalResult buildImage(CoreOp core, uint32_t index);
+  /// The instructions of one op (after expandBufferOps, only xpu.inst has
+  /// any); labels resolve through `labels` (unknown labels read as 0, which
+  /// is what the sizing pass needs).
+  FailureOr<SmallVector<Instruction>> expand(Operation *op);
+  FailureOr<int64_t> resolve(InstOp op, FlatSymbolRefAttr ref);
+  uint32_t coreId(int64_t x, int64_t y) { return exe.chip.coreId(x, y); }
+
+  XpuModuleOp module;
+  ChipAttr chipAttr;
+  ::xpu::Executable exe;
+  llvm::StringMap<uint32_t> imageIndex;
+  // Per image being built:
+  llvm::StringMap<int64_t> bufferAddress;
+  llvm::StringMap<int64_t> labels;
+};
+
+FailureOr<::xpu::Executable> ExecutableBuilder::build() {
+  exe.chip = toChipDescriptor(chipAttr);
+  exe.producer = "xpu-translate (XPU toolchain)";
+  // The runtime owns the valid ranges: round-trip through its parser.
+  auto checked = ::xpu::parseChipDescriptor(::xpu::toJson(exe.chip), "chip");
+  if (!checked)
+    return module.emitOpError() << "invalid chip descriptor: "
+                                << checked.error().message;
+
+  for (auto core : module.getBodyBlock()->getOps<CoreOp>())
+    imageIndex[core.getSymName()] = imageIndex.size();
+
+  for (auto core : module.getBodyBlock()->getOps<CoreOp>()) {
+    uint32_t index = exe.images.size();
+    if (failed(::xpu::transforms::expandBufferOps(core)))
+      return failure();
+    if (failed(buildImage(core, index)))
+      return failure();
+    if (core.isPlaced())
+      exe.cores.push_back({coreId(*core.getX(), *core.getY()), index});
+  }
+  for (auto spare : module.getBodyBlock()->getOps<SpareOp>())
+    exe.spareCores.push_back(coreId(spare.getX(), spare.getY()));
+
+  llvm::StringMap<size_t> groupIndex;
+  for (auto group : module.getBodyBlock()->getOps<GroupOp>()) {
+    ::xpu::MulticastGroup g;
+    g.id = group.getId();
+    g.source = coreId(group.getSrcX(), group.getSrcY());
+    ArrayRef<int32_t> dests = group.getDests();
+    for (size_t i = 0; i + 1 < dests.size(); i += 2)
+      g.destinations.push_back(coreId(dests[i], dests[i + 1]));
+    llvm::sort(g.destinations);
+    g.destinations.erase(std::unique(g.destinations.begin(),
+                                     g.destinations.end()),
+                         g.destinations.end());
+    groupIndex[group.getSymName()] = exe.multicastGroups.size();
+    exe.multicastGroups.push_back(std::move(g));
+  }
+  // The v0 loader fills multicast tables with XY trees; explicit routes must
+  // agree with them (table-based trees need a loader extension).
+  for (auto route : module.getBodyBlock()->getOps<RouteOp>()) {
+    const ::xpu::MulticastGroup &g =
+        exe.multicastGroups[groupIndex.lookup(route.getGroup())];
+    int32_t expected = xyTree(exe.chip, g)[coreId(route.getX(), route.getY())];
+    if (route.getPorts() != expected)
+      return route.emitOpError()
+             << "differs from the XY tree of " << route.getGroupAttr()
+             << " (port mask " << expected
+             << "); the v0 executable only carries XY-tree multicast";
+  }
+
+  std::map<std::pair<uint32_t, uint32_t>, ::xpu::MailboxPolicy> policies;
+  for (auto channel : module.getBodyBlock()->getOps<ChannelOp>())
+    policies[{coreId(channel.getToX(), channel.getToY()),
+              static_cast<uint32_t>(channel.getMailbox())}] =
+        static_cast<::xpu::MailboxPolicy>(channel.getOverflow());
+  for (auto [key, policy] : policies)
+    exe.mailboxPolicies.push_back({key.first, key.second, policy});
+
+  if (auto error = ::xpu::validateExecutable(exe))
+    return module.emitOpError() << "invalid executable: " << error->message;
+  return std::move(exe);
+}
+
+LogicalResult ExecutableBuilder::buildImage(CoreOp core, uint32_t index) {
+  FailureOr<SmallVector<std::pair<BufferOp, int64_t>>> layout =
+      core.layoutBuffers();
+  if (failed(layout))
+    return failure();
+  bufferAddress.clear();
+  labels.clear();
+
+  ::xpu::ProgramImage image;
+  image.name = core.getSymName().str();
+  for (auto [buffer, addr] : *layout) {
+    bufferAddress[buffer.getSymName()] = addr;
+    exe.symbols.push_back({buffer.getSymName().str(), index,
+                           ::xpu::Symbol::Kind::Data,
+                           static_cast<uint32_t>(addr)});
+    auto type = cast<ShapedType>(buffer.getType());
+    int64_t elementBytes = (type.getElementTypeBitWidth() + 7) / 8;
+    if (auto init = buffer.getInit())
+      image.data.push_back(
+          {static_cast<uint32_t>(addr), initBytes(*init, elementBytes)});
+    if (auto host = buffer.getHost()) {
+      if (!core.isPlaced())
+        return buffer.emitOpError()
+               << "host I/O needs a core placed at load time";
+      ::xpu::IoBinding io;
+      io.name = buffer.getSymName().str();
+      io.core = coreId(*core.getX(), *core.getY());
+      io.address = addr;
+      io.bytes = buffer.getSizeInBytes();
+      io.dtype = "i" + std::to_string(type.getElementTypeBitWidth());
+      io.shape.assign(type.getShape().begin(), type.getShape().end());
+      (*host == HostAccess::Input ? exe.inputs : exe.outputs).push_back(io);
+    }
+  }
+
+  // Sizing pass: instruction index of every label.
+  int64_t pc = 0;
+  for (Operation &op : *core.getBodyBlock()) {
+    if (auto label = dyn_cast<LabelOp>(op)) {
+      labels[label.getSymName()] = pc;
+      exe.symbols.push_back({label.getSymName().str(), index,
+                             ::xpu::Symbol::Kind::Code,
+                             static_cast<uint32_t>(pc)});
+      continue;
+    }
+    FailureOr<SmallVector<Instruction>> code = expand(&op);
+    if (failed(code))
+      return failure();
+    pc += code->size();
+  }
+  // Emission pass.
+  for (Operation &op : *core.getBodyBlock()) {
+    FailureOr<SmallVector<Instruction>> code = expand(&op);
+    if (failed(code))
+      return failure();
+    for (const Instruction &i : *code)
+      image.code.push_back(::xpu::encode(i));
+  }
+  if (image.code.empty())
+    return core.emitOpError() << "has no code (end it with xpu.halt)";
+  if (image.code.size() > exe.chip.imemInstructions)
+    return core.emitOpError() << "needs " << image.code.size()
+                              << " instructions; IMEM holds "
+                              << exe.chip.imemInstructions;
+  exe.images.push_back(std::move(image));
+  return success();
+}
+
+FailureOr<int64_t> ExecutableBuilder::resolve(InstOp op,
+                                              FlatSymbolRefAttr ref) {
+  StringRef name = ref.getValue();
+  if (labels.count(name))
+    return labels.lookup(name);
+  if (bufferAddress.count(name))
+    return bufferAddress.lookup(name);
+  Operation *target = module.lookupSymbol(ref.getAttr());
+  if (auto core = dyn_cast_or_null<CoreOp>(target))
+    return imageIndex.lookup(core.getSymName());
+  if (auto group = dyn_cast_or_null<GroupOp>(target))
+    return group.getId();
+  if (auto channel = dyn_cast_or_null<ChannelOp>(target))
+    return channel.getMailbox();
+  // A label that the sizing pass has not reached yet.
+  if (auto core = op->getParentOfType<CoreOp>())
+    if (isa_and_nonnull<LabelOp>(core.lookupSymbol(ref.getAttr())))
+      return 0;
+  return op.emitOpError() << "cannot resolve " << ref;
+}
+
+FailureOr<SmallVector<Instruction>> ExecutableBuilder::expand(Operation *op) {
+  using Code = SmallVector<Instruction>;
+  return TypeSwitch<Operation *, FailureOr<Code>>(op)
+      .Case<BufferOp, LabelOp>([](auto) { return Code{}; })
+      .Case([&](InstOp v) -> FailureOr<Code> {
+        const IsaOpcode *opcode = lookupIsaOpcode(v.getMnemonic());
+        int64_t imm = v.getImm().value_or(0);
+        if (auto target = v.getTargetAttr()) {
+          FailureOr<int64_t> value = resolve(v, target);
+          if (failed(value))
+            return failure();
+          imm += *value;
+        }
+        return Code{inst(opcode->opcode, v.getRd().value_or(0),
+                         v.getRs1().value_or(0), v.getRs2().value_or(0),
+                         v.getRs3().value_or(0), static_cast<int32_t>(imm))};
+      })
+      .Default([](Operation *other) -> FailureOr<Code> {
+        return other->emitOpError() << "cannot be emitted into a program";
+      });
+}
+
+} // namespace
+
+FailureOr<::xpu::Executable> xpu::target::buildExecutable(XpuModuleOp module) {
+  // Buffer-level ops are expanded in place: work on a copy.
+  OwningOpRef<XpuModuleOp> copy(module.clone());
+  return ExecutableBuilder(*copy).build();
+}
+
+void xpu::target::registerXpuToExeTranslation() {
+  TranslateFromMLIRRegistration registration(
+      "xpu-to-exe", "translate an xpu.module into an XPU executable (.xpuexe)",
+      [](Operation *op, raw_ostream &output) -> LogicalResult {
+        SmallVector<XpuModuleOp> modules;
+        if (auto module = dyn_cast<XpuModuleOp>(op))
+          modules.push_back(module);
+        else
+          op->walk([&](XpuModuleOp module) { modules.push_back(module); });
+        if (modules.size() != 1)
+          return op->emitError() << "expected exactly one xpu.module, found "
+                                 << modules.size();
+        FailureOr<::xpu::Executable> exe = buildExecutable(modules.front());
+        if (failed(exe))
+          return failure();
+        std::vector<uint8_t> bytes = ::xpu::serializeExecutable(*exe);
+        output.write(reinterpret_cast<const char *>(bytes.data()),
+                     bytes.size());
+        return success();
+      },
+      [](DialectRegistry &registry) { registry.insert<XpuDialect>(); });
+}
