@@ -208,6 +208,13 @@ Expected<ChipDescriptor> loadChipDescriptor(const std::string &path) {
   return parseChipDescriptor(j, path);
 }
 
+std::optional<Error> validateChipDescriptor(const ChipDescriptor &chip, const std::string &source) {
+  auto checked = parseChipDescriptor(toJson(chip), source);
+  if (!checked)
+    return checked.error();
+  return std::nullopt;
+}
+
 json toJson(const ChipDescriptor &chip) {
   json j;
   j["name"] = chip.name;

@@ -16,6 +16,17 @@ namespace xpu::transforms {
 /// implementation of --xpu-expand-buffer-ops, also used by the emitter).
 mlir::LogicalResult expandBufferOps(mc::CoreOp core);
 
+/// Options of the whole compilation flow (the `xpu-compile` pipeline).
+struct CompileOptions {
+  unsigned maxElementsPerCore = 0;
+  bool multicast = true;
+};
+/// partition, place, route, lower-to-xpu: the flow shared by xpu-cc and
+/// `xpu-opt --pass-pipeline='builtin.module(xpu-compile)'`.
+void buildCompilePipeline(mlir::OpPassManager &pm, const CompileOptions &options);
+/// Registers the passes and the named pipeline `xpu-compile`.
+void registerCompilePipeline();
+
 #define GEN_PASS_REGISTRATION
 #include "compiler/lib/Transforms/Passes.h.inc"
 

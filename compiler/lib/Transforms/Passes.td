@@ -17,4 +17,66 @@ def ExpandBufferOps : Pass<"xpu-expand-buffer-ops", "::xpu::mc::ModuleOp"> {
   }];
 }
 
+
+//===----------------------------------------------------------------------===//
+// Mapping an actor graph onto the chip (the module's `xpu.chip` attribute).
+// Each pass records its decisions as attributes on the nact IR, so every
+// phase can be printed and FileCheck-tested (docs/compiler.md).
+//===----------------------------------------------------------------------===//
+
+def NactPartition : Pass<"nact-partition", "::mlir::ModuleOp"> {
+  let summary = "Split actors that exceed a core's SRAM or compute budget";
+  let description = [{
+    Splits every actor into the fewest equal slices (rows of a weight matrix,
+    ranges of a neuron population) that fit one core's SRAM and, with
+    `max-elements-per-core`, a compute budget. Records the slice bounds as
+    `xpu.partition = array<i32: b0, ..., bk>` on each actor and input. The
+    scatter, multicast and gather the slices need are derived by
+    `nact-route`.
+  }];
+  let options = [
+    Option<"maxElementsPerCore", "max-elements-per-core", "unsigned", "0",
+           "largest slice of an actor on one core (0: limited by SRAM only)">
+  ];
+}
+
+def NactPlace : Pass<"nact-place", "::mlir::ModuleOp"> {
+  let summary = "Place slices on cores, keeping communicating slices close";
+  let description = [{
+    Deterministic greedy placement, one slice per core: slices in topological
+    order, each on the free core that minimises bytes-per-step x XY hops to
+    the slices already placed (ties: lowest core id). Records
+    `xpu.placement = array<i32: x0, y0, ...>` and reports the placement cost
+    as a remark with `report`.
+  }];
+  let options = [
+    Option<"report", "report", "bool", "false", "emit the placement cost as a remark">
+  ];
+}
+
+def NactRoute : Pass<"nact-route", "::mlir::ModuleOp"> {
+  let summary = "Derive every message of a timestep: XY paths, multicast, mailboxes";
+  let description = [{
+    Turns channels between slices into messages that fit `max_message_bytes`
+    (one input buffer for multicast), uses multicast groups (XY trees) for
+    fan-out, gathers partitioned graph outputs, and assigns mailboxes so
+    that no mailbox ever overflows (no head-of-line blocking, no deadlock).
+    Records `xpu.messages` and `xpu.groups` on the graph.
+  }];
+  let options = [
+    Option<"multicast", "multicast", "bool", "true", "use multicast groups for fan-out">
+  ];
+}
+
+def NactLowerToXpu : Pass<"nact-lower-to-xpu", "::mlir::ModuleOp"> {
+  let summary = "Lower a mapped nact graph to one xpu program per core";
+  let description = [{
+    Replaces each mapped `nact.graph` by an `xpu.module`: per slice an
+    `xpu.core` at its placement with its SRAM buffers (weights and neuron
+    state initialised, host I/O windows named after the graph's inputs and
+    outputs) and a timestep loop: receive, compute (vdot rows + vreq,
+    vadd32 + nstep), send or multicast, gather outputs, barrier.
+  }];
+}
+
 #endif // XPU_COMPILER_TRANSFORMS_PASSES_TD

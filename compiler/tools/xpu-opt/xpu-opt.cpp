@@ -17,7 +17,7 @@ int main(int argc, char **argv) {
   registry.insert<xpu::nact::NactDialect, xpu::mc::XpuDialect,
                   mlir::func::FuncDialect, mlir::arith::ArithDialect,
                   mlir::scf::SCFDialect, mlir::memref::MemRefDialect>();
-  xpu::transforms::registerXpuTransformsPasses();
+  xpu::transforms::registerCompilePipeline(); // our passes and xpu-compile
   // Upstream cleanups that are useful on our IR (canonicalize, cse, ...).
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();

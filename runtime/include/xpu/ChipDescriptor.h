@@ -10,6 +10,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace xpu {
@@ -66,6 +67,9 @@ struct ChipDescriptor {
 Expected<ChipDescriptor> parseChipDescriptor(const nlohmann::json &j,
                                              const std::string &source);
 Expected<ChipDescriptor> loadChipDescriptor(const std::string &path);
+/// Checks every field's range (the same rules as parseChipDescriptor), for
+/// descriptors built in code; `source` prefixes the messages.
+std::optional<Error> validateChipDescriptor(const ChipDescriptor &chip, const std::string &source);
 /// Full JSON form (every field written), accepted back by parseChipDescriptor.
 nlohmann::json toJson(const ChipDescriptor &chip);
 
