@@ -200,11 +200,63 @@ Expected<Routing> routeMessages(const ActorGraph &g, const ChipDescriptor &chip,
     }
   }
 
-  std::vector<uint32_t> nextMailbox(chip.numCores(), 0);
+  // Mailbox table per core. A mailbox is free, dedicated to one stream, or
+  // shared by single-message streams of one phase (inputs or output
+  // gathers) from distinct sources, at most `depth` of them.
+  struct Mailbox {
+    enum Use { Free, Dedicated, SharedInput, SharedGather } use = Free;
+    std::set<uint32_t> sources;
+  };
+  std::vector<std::vector<Mailbox>> boxes(chip.numCores(), std::vector<Mailbox>(chip.mailboxes));
   std::map<std::pair<uint32_t, std::vector<uint32_t>>, int32_t> groupIds;
   auto coreName = [&](uint32_t core) {
     return "(" + std::to_string(chip.coreX(core)) + ", " + std::to_string(chip.coreY(core)) + ")";
   };
+  auto outOfMailboxes = [&](const std::vector<uint32_t> &cores) {
+    // Name the destination with the fewest free mailboxes.
+    uint32_t worst = cores[0], worstFree = ~0u;
+    for (uint32_t c : cores) {
+      uint32_t freeCount = 0;
+      for (const Mailbox &m : boxes[c]) freeCount += m.use == Mailbox::Free;
+      if (freeCount < worstFree) worst = c, worstFree = freeCount;
+    }
+    return Error{"core " + coreName(worst) + " needs more than the chip's " + std::to_string(chip.mailboxes) +
+                 " mailboxes for the messages it receives every step (raise core.mailboxes or "
+                 "core.mailbox_depth, or spread the graph over more cores)"};
+  };
+  /// `count` consecutive mailboxes free on every core, marked dedicated.
+  auto takeDedicated = [&](const std::vector<uint32_t> &cores, uint32_t count) -> Expected<uint32_t> {
+    for (uint32_t m = 0; m + count <= chip.mailboxes; ++m) {
+      bool ok = true;
+      for (uint32_t c : cores)
+        for (uint32_t k = m; k < m + count && ok; ++k) ok = boxes[c][k].use == Mailbox::Free;
+      if (!ok) continue;
+      for (uint32_t c : cores)
+        for (uint32_t k = m; k < m + count; ++k) boxes[c][k].use = Mailbox::Dedicated;
+      return m;
+    }
+    return outOfMailboxes(cores);
+  };
+  /// One mailbox (same index on every core) that can take one more message
+  /// from `source` in phase `use`.
+  auto takeShared = [&](const std::vector<uint32_t> &cores, uint32_t source, Mailbox::Use use) -> Expected<uint32_t> {
+    for (uint32_t m = 0; m < chip.mailboxes; ++m) {
+      bool ok = true;
+      for (uint32_t c : cores) {
+        const Mailbox &b = boxes[c][m];
+        ok &= b.use == Mailbox::Free ||
+              (b.use == use && b.sources.size() < chip.mailboxDepth && !b.sources.count(source));
+      }
+      if (!ok) continue;
+      for (uint32_t c : cores) {
+        boxes[c][m].use = use;
+        boxes[c][m].sources.insert(source);
+      }
+      return m;
+    }
+    return outOfMailboxes(cores);
+  };
+
   for (const Transfer &t : transfers) {
     const Actor &src = g.actors[parts[t.src].actor];
     const uint32_t eb = elemBytes(src.outType);
@@ -236,25 +288,11 @@ Expected<Routing> routeMessages(const ActorGraph &g, const ChipDescriptor &chip,
                    "-byte elements but max_message_bytes is " + std::to_string(chip.maxMessageBytes)};
     const uint32_t perMsg = chunk / eb;
     const uint32_t chunks = (t.end - t.begin + perMsg - 1) / perMsg;
-    // A mailbox holds one stream; delay-1 streams may hold two steps' worth.
+    // Delay-1 streams may hold two steps' worth.
     const uint32_t cap = t.delay ? chip.mailboxDepth / 2 : chip.mailboxDepth;
     if (cap == 0)
       return Error{"channel from '" + src.name + "' has delay 1, which needs mailbox_depth >= 2 (chip has " +
                    std::to_string(chip.mailboxDepth) + ")"};
-    const uint32_t boxesNeeded = (chunks + cap - 1) / cap;
-    auto takeMailboxes = [&](const std::vector<uint32_t> &cores) -> Expected<uint32_t> {
-      uint32_t first = 0;
-      for (uint32_t c : cores) first = std::max(first, nextMailbox[c]);
-      if (first + boxesNeeded > chip.mailboxes) {
-        uint32_t worst = cores[0];
-        for (uint32_t c : cores) if (nextMailbox[c] > nextMailbox[worst]) worst = c;
-        return Error{"core " + coreName(worst) + " needs more than the chip's " +
-                     std::to_string(chip.mailboxes) + " mailboxes for the messages it receives every step (" +
-                     "raise core.mailboxes or core.mailbox_depth, or spread the graph over more cores)"};
-      }
-      for (uint32_t c : cores) nextMailbox[c] = first + boxesNeeded;
-      return first;
-    };
     auto emit = [&](const std::vector<uint32_t> &dsts, uint32_t mailbox0, int32_t grp) {
       for (uint32_t k = 0; k < chunks; ++k) {
         Message m;
@@ -270,13 +308,20 @@ Expected<Routing> routeMessages(const ActorGraph &g, const ChipDescriptor &chip,
         r.messages.push_back(std::move(m));
       }
     };
+    // Single-message, delay-0 streams share mailboxes; the receiver tells
+    // them apart by the source core that recv returns.
+    const bool shareable = chunks == 1 && t.delay == 0;
+    const Mailbox::Use phase = t.channel == ~0u ? Mailbox::SharedGather : Mailbox::SharedInput;
+    auto take = [&](const std::vector<uint32_t> &cores) {
+      return shareable ? takeShared(cores, srcCore, phase) : takeDedicated(cores, (chunks + cap - 1) / cap);
+    };
     if (mcast) {
-      auto mb = takeMailboxes(dstCores);
+      auto mb = take(dstCores);
       if (!mb) return mb.error();
       emit(t.dsts, *mb, group);
     } else {
       for (size_t i = 0; i < t.dsts.size(); ++i) {
-        auto mb = takeMailboxes({dstCores[i]});
+        auto mb = take({dstCores[i]});
         if (!mb) return mb.error();
         emit({t.dsts[i]}, *mb, -1);
       }

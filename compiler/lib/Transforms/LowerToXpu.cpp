@@ -19,6 +19,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <map>
+#include <set>
 
 namespace xpu::transforms {
 #define GEN_PASS_DEF_NACTLOWERTOXPU
@@ -209,6 +210,21 @@ struct NactLowerToXpuPass : impl::NactLowerToXpuBase<NactLowerToXpuPass> {
         for (const std::string &name : outputsOf[p.actor])
           c.buffer(name, a.outSize, 8 * eb, {}, mc::HostAccess::Output);
 
+      // A staging buffer for mailboxes shared by several sources.
+      {
+        std::map<uint32_t, std::set<uint32_t>> sourcesOf;
+        std::map<uint32_t, uint32_t> largest;
+        for (const Message &m : routing.messages)
+          if (std::find(m.dstParts.begin(), m.dstParts.end(), pi) != m.dstParts.end()) {
+            sourcesOf[m.mailbox].insert(parts[m.srcPart].core);
+            largest[m.mailbox] = std::max(largest[m.mailbox], m.bytes);
+          }
+        uint32_t stage = 0;
+        for (const auto &[mb, sources] : sourcesOf)
+          if (sources.size() > 1) stage = std::max(stage, largest[mb]);
+        if (stage) c.buffer("_stage", (stage + 3) / 4, 32);
+      }
+
       // Where message m lands on this slice.
       auto landing = [&](const Message &m) -> std::pair<std::string, int32_t> {
         if (m.channel == kGather) return {outputsOf[p.actor][0], int32_t(m.begin * eb)};
@@ -235,12 +251,54 @@ struct NactLowerToXpuPass : impl::NactLowerToXpuBase<NactLowerToXpuPass> {
         if (m.srcPart == pi && m.delay) emitSend(m);
 
       // ---- the timestep loop
-      c.label("step");
-      for (const Message &m : routing.messages)
-        if (m.channel != kGather && isDest(m)) {
-          auto [buf, off] = landing(m);
-          c.recv(buf, off, m.mailbox);
+      // Receives of one phase (inputs, or output gathers). A mailbox shared
+      // by single messages from several sources is drained in arrival order,
+      // each message copied to its place according to its source core.
+      unsigned dispatchCount = 0;
+      auto receive = [&](bool gathers) {
+        std::map<uint32_t, std::vector<const Message *>> byMailbox;
+        std::vector<uint32_t> order;
+        for (const Message &m : routing.messages)
+          if ((m.channel == kGather) == gathers && isDest(m)) {
+            if (!byMailbox.count(m.mailbox)) order.push_back(m.mailbox);
+            byMailbox[m.mailbox].push_back(&m);
+          }
+        for (uint32_t mb : order) {
+          const auto &msgs = byMailbox[mb];
+          std::set<uint32_t> sources;
+          for (const Message *m : msgs) sources.insert(parts[m->srcPart].core);
+          if (sources.size() == 1) {
+            // One stream: its messages arrive in the order they were sent.
+            for (const Message *m : msgs) {
+              auto [buf, off] = landing(*m);
+              c.recv(buf, off, mb);
+            }
+            continue;
+          }
+          const std::string tag = "mb" + std::to_string(dispatchCount++);
+          c.li(9, int32_t(msgs.size()));
+          c.label(tag);
+          c.liSym(1, "_stage");
+          c.emit(Opcode::Recv, 2, 1, 0, 0, int32_t(mb));
+          c.emit(Opcode::Shri, 3, 2, 0, 0, 16);
+          for (size_t j = 0; j < msgs.size(); ++j) {
+            c.li(4, int32_t(parts[msgs[j]->srcPart].core));
+            c.emit(Opcode::Beq, 0, 3, 4, 0, 0, tag + "_" + std::to_string(j));
+          }
+          for (size_t j = 0; j < msgs.size(); ++j) {
+            c.label(tag + "_" + std::to_string(j));
+            auto [buf, off] = landing(*msgs[j]);
+            c.copy(buf, off, "_stage", 0, msgs[j]->bytes);
+            c.emit(Opcode::Jmp, 0, 0, 0, 0, 0, tag + "_next");
+          }
+          c.label(tag + "_next");
+          c.emit(Opcode::Addi, 9, 9, 0, 0, -1);
+          c.emit(Opcode::Bne, 0, 9, 0, 0, 0, tag);
         }
+      };
+
+      c.label("step");
+      receive(/*gathers=*/false);
       switch (a.kind) {
       case ActorKind::Input:
         break;
@@ -291,11 +349,7 @@ struct NactLowerToXpuPass : impl::NactLowerToXpuBase<NactLowerToXpuPass> {
             c.copy(outputsOf[p.actor][k], int32_t(p.begin * eb), out.buffer, out.baseOffset, rows * eb);
       for (const Message &m : routing.messages)
         if (m.srcPart == pi) emitSend(m);
-      for (const Message &m : routing.messages)
-        if (m.channel == kGather && isDest(m)) {
-          auto [buf, off] = landing(m);
-          c.recv(buf, off, m.mailbox);
-        }
+      receive(/*gathers=*/true);
       // Further outputs of a gathered actor copy the first one.
       if (p.index == 0 && partCount[p.actor] > 1)
         for (size_t k = 1; k < outputsOf[p.actor].size(); ++k)

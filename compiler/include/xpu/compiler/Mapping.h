@@ -82,8 +82,10 @@ struct Routing {
 /// consumer partitions, split into messages that fit `max_message_bytes`
 /// (multicast: one input buffer), plus the gather of partitioned graph
 /// outputs onto their first partition. Assigns mailboxes so that no mailbox
-/// ever holds more than its depth (one source per mailbox; delay-1 traffic
-/// may hold two steps). Fails naming the core when it runs out of mailboxes.
+/// ever holds more than its depth: a multi-message or delay-1 stream gets its
+/// own mailboxes (delay-1 ones may hold two steps), single-message streams
+/// from distinct sources share one (the receiver dispatches on the source
+/// core). Fails naming the core when it runs out of mailboxes.
 Expected<Routing> routeMessages(const ActorGraph &g, const ChipDescriptor &chip,
                                 const std::vector<Partition> &parts, const RouteOptions &opts = {});
 
