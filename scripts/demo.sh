@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main demo: sets up, builds, assembles a multi-core program, shows its
-# disassembly and runs it on the cycle-level SystemC emulator.
+# disassembly and runs it on the cycle-level SystemC emulator; then compiles
+# a small spiking actor graph, runs it and checks it bit for bit against the
+# reference executor.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
@@ -21,4 +23,13 @@ if [ -x "$bin/xpu-sim" ]; then
   echo "== run on the emulator"
   "$bin/xpu-sim" "$out/ring.xpuexe" --print-outputs --stats "$out/ring-stats.json"
   echo "statistics written to $out/ring-stats.json"
+fi
+if [ -x "$bin/xpu-cc" ]; then
+  echo
+  echo "== compile the actor graph examples/models/tiny-snn.json (MLP features -> recurrent LIF population)"
+  echo "== for a 4x4 chip, run 10 timesteps on the emulator, check against the reference executor"
+  "$bin/xpu-cc" "$root/examples/models/tiny-snn.json" --chip "$root/examples/chips/4x4.json" \
+    --mapping-report --run --steps 10 --inputs "$root/examples/models/tiny-snn.inputs.json" \
+    --print-outputs --check --stats "$out/tiny-snn-stats.json"
+  echo "statistics written to $out/tiny-snn-stats.json"
 fi

@@ -4,6 +4,7 @@
 #include "xpu/Device.h"
 #include "xpu/Executable.h"
 #include "xpu/emu/EmulatorBackend.h"
+#include "xpu/emu/Report.h"
 #include "xpu/emu/Traffic.h"
 
 #include <nlohmann/json.hpp>
@@ -15,6 +16,8 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -44,6 +47,14 @@ Program options:
   --vcd FILE             write a VCD trace of every tile's state, pc, mailbox
                          occupancy and outbound flag (slows the run; ".vcd"
                          is appended to FILE when missing)
+  --vcd-tiles X,Y;X,Y... trace only these tiles in the VCD (default: all)
+  --trace FILE.json      write a Chrome trace-event timeline (open it in
+                         ui.perfetto.dev): one track per core with
+                         instruction-class spans and stalls, message flows
+  --trace-window A:B     record only cycles A..B-1 of the timeline
+  --trace-limit N        stop recording after N events (default 1000000)
+  --heatmap PREFIX       write PREFIX.links.svg (per-link utilisation) and
+                         PREFIX.cores.svg (per-core busy fraction, energy)
   --watchdog N           declare a deadlock after N cycles in which no core
                          issued an instruction and no flit moved while cores
                          are blocked (default 100000; 0 disables)
@@ -60,6 +71,8 @@ Traffic options (network only, docs/noc.md):
   --seed S               random seed (default 1)
   --hotspot N,N,...      hotspot nodes (hotspot pattern; default node 0)
   --stats FILE           also write the result JSON to FILE
+  --heatmap PREFIX       write PREFIX.links.svg (link utilisation in the
+                         measurement window)
   The result JSON is printed on stdout.
 
   -h, --help             show this help
@@ -121,11 +134,14 @@ struct Options {
   std::vector<std::string> inputs;
   bool printOutputs = false, status = false, quiet = false;
   std::string statsPath, vcdPath;
+  std::string vcdTiles, tracePath, heatmap;
+  uint64_t traceBegin = 0, traceEnd = UINT64_MAX, traceLimit = 1000000;
   uint64_t watchdog = 100000;
   // traffic
   std::string traffic;
   bool haveRate = false;
   double rate = 0;
+  std::string rateText;
   uint64_t packetFlits = 4, warmup = 1000, measure = 10000, seed = 1;
   bool haveTrafficOnly = false;
   std::string hotspot;
@@ -171,10 +187,19 @@ int runTrafficMode(const Options &o) {
   if (auto err = xpu::emu::validateTrafficConfig(*chip, cfg))
     return inputError(err->message);
   const xpu::emu::TrafficResult result = xpu::emu::runTrafficSystemC(*chip, cfg);
-  const std::string text = xpu::emu::toJson(result).dump(2) + "\n";
+  const nlohmann::json resultJson = xpu::emu::toJson(result);
+  const std::string text = resultJson.dump(2) + "\n";
   std::cout << text;
   if (!o.statsPath.empty() && o.statsPath != "-" && !writeText(o.statsPath, text))
     return inputError("cannot write " + o.statsPath);
+  if (!o.heatmap.empty() &&
+      !xpu::emu::writeTextFile(
+          o.heatmap + ".links.svg",
+          xpu::emu::linkHeatMap(chip->width, chip->height,
+                                xpu::emu::linkUtilisationFromJson(resultJson),
+                                o.traffic + " " + o.rateText + " flits/node/cycle: link utilisation",
+                                "flits/cycle")))
+    return inputError("cannot write " + o.heatmap + ".links.svg");
   return 0;
 }
 
@@ -206,7 +231,8 @@ int runProgramMode(const Options &o) {
   if (!vcdFile.empty() &&
       (vcdFile.size() < 4 || vcdFile.compare(vcdFile.size() - 4, 4, ".vcd") != 0))
     vcdFile += ".vcd";
-  for (const std::string *path : {&o.statsPath, static_cast<const std::string *>(&vcdFile)})
+  for (const std::string *path : {&o.statsPath, static_cast<const std::string *>(&vcdFile),
+                                  &o.tracePath})
     if (!path->empty() && *path != "-" && !std::ofstream(*path, std::ios::app))
       return inputError("cannot write " + *path);
   auto exe = xpu::loadExecutable(o.program);
@@ -230,10 +256,38 @@ int runProgramMode(const Options &o) {
   bo.watchdogCycles = o.watchdog;
   bo.vcdPath = o.vcdPath;
   bo.progress = !o.quiet;
-  xpu::emu::registerEmulatorBackend();
-  auto dev = xpu::Device::open("emulator", bo);
-  if (!dev)
-    return inputError(dev.error().message);
+  xpu::emu::EmulatorOptions eo;
+  if (!o.vcdTiles.empty()) {
+    // "x,y;x,y;..." -> core ids of the executable's mesh.
+    std::stringstream list(o.vcdTiles);
+    std::string item;
+    while (std::getline(list, item, ';')) {
+      if (item.empty())
+        continue;
+      const auto comma = item.find(',');
+      uint64_t x = 0, y = 0;
+      if (comma == std::string::npos || !parseU64(item.substr(0, comma), x) ||
+          !parseU64(item.substr(comma + 1), y))
+        return usageError("--vcd-tiles expects X,Y;X,Y;..., got '" + item + "'");
+      if (x >= exe->chip.width || y >= exe->chip.height)
+        return inputError("--vcd-tiles: tile (" + std::to_string(x) + "," +
+                          std::to_string(y) + ") is outside the " +
+                          std::to_string(exe->chip.width) + "x" +
+                          std::to_string(exe->chip.height) + " mesh");
+      eo.vcdTiles.push_back(exe->chip.coreId(uint32_t(x), uint32_t(y)));
+    }
+  }
+  if (!o.tracePath.empty()) {
+    xpu::emu::TraceOptions to;
+    to.beginCycle = o.traceBegin;
+    to.endCycle = o.traceEnd;
+    to.maxEvents = o.traceLimit;
+    eo.trace = to;
+  }
+  auto backend = std::make_unique<xpu::emu::EmulatorBackend>(bo, eo);
+  xpu::emu::EmulatorBackend *emu = backend.get();
+  std::optional<xpu::Device> dev;
+  dev.emplace(std::move(backend));
   if (auto err = dev->load(*exe))
     return inputError(o.program + ": " + err->message);
 
@@ -283,6 +337,22 @@ int runProgramMode(const Options &o) {
     std::cout << dev->statusReport();
   if (!o.statsPath.empty() && !writeText(o.statsPath, dev->stats().dump(2) + "\n"))
     return inputError("cannot write " + o.statsPath);
+  if (!o.tracePath.empty() && !writeText(o.tracePath, emu->traceJson().dump() + "\n"))
+    return inputError("cannot write " + o.tracePath);
+  if (!o.heatmap.empty()) {
+    const nlohmann::json stats = dev->stats();
+    const std::string name = std::filesystem::path(o.program).filename().string();
+    if (!xpu::emu::writeTextFile(
+            o.heatmap + ".links.svg",
+            xpu::emu::linkHeatMap(exe->chip.width, exe->chip.height,
+                                  xpu::emu::linkUtilisationFromJson(stats),
+                                  name + ": link utilisation", "flits/cycle")) ||
+        !xpu::emu::writeTextFile(
+            o.heatmap + ".cores.svg",
+            xpu::emu::coreHeatMaps(exe->chip.width, exe->chip.height,
+                                   xpu::emu::corePanelsFromStats(stats), name + ": cores")))
+      return inputError("cannot write " + o.heatmap + ".{links,cores}.svg");
+  }
   switch (r.status) {
   case xpu::RunStatus::Halted:
   case xpu::RunStatus::CyclesDone:
@@ -351,6 +421,24 @@ int realMain(int argc, char **argv) {
     } else if (a == "--vcd") {
       if (!value(o.vcdPath))
         return usageError("--vcd needs a file name");
+    } else if (a == "--vcd-tiles") {
+      if (!value(o.vcdTiles))
+        return usageError("--vcd-tiles needs a tile list");
+    } else if (a == "--trace") {
+      if (!value(o.tracePath))
+        return usageError("--trace needs a file name");
+    } else if (a == "--trace-window") {
+      if (!value(v))
+        return usageError("--trace-window needs A:B");
+      const auto colon = v.find(':');
+      if (colon == std::string::npos || !parseU64(v.substr(0, colon), o.traceBegin) ||
+          !parseU64(v.substr(colon + 1), o.traceEnd) || o.traceEnd <= o.traceBegin)
+        return usageError("--trace-window expects A:B with A < B, got '" + v + "'");
+    } else if (a == "--trace-limit") {
+      if (int rc = number(o.traceLimit)) return rc;
+    } else if (a == "--heatmap") {
+      if (!value(o.heatmap))
+        return usageError("--heatmap needs a file prefix");
     } else if (a == "--watchdog") {
       if (int rc = number(o.watchdog)) return rc;
     } else if (a == "--traffic") {
@@ -361,6 +449,7 @@ int realMain(int argc, char **argv) {
         return usageError("--rate needs a value");
       if (!parseDouble(v, o.rate) || !(o.rate >= 0))
         return usageError("--rate expects a non-negative number, got '" + v + "'");
+      o.rateText = v;
       o.haveRate = true;
     } else if (a == "--packet-flits") {
       if (int rc = number(o.packetFlits)) return rc;

@@ -72,6 +72,8 @@ private:
 
 void loadDialects(MLIRContext &ctx) {
   ctx.loadDialect<nact::NactDialect, mc::XpuDialect>();
+  // Users see the diagnostic and its location, not a dump of the whole graph.
+  ctx.printOpOnDiagnostic(false);
 }
 
 std::string print(Operation *op) {

@@ -29,8 +29,9 @@ Mesh *gMesh = nullptr;        // never destroyed: SystemC owns the kernel state
 uint64_t gGeneration = 0;     // incremented at every load
 } // namespace
 
-EmulatorBackend::EmulatorBackend(const BackendOptions &options)
-    : options_(options), watchdog_(options.watchdogCycles) {
+EmulatorBackend::EmulatorBackend(const BackendOptions &options,
+                                 const EmulatorOptions &emulatorOptions)
+    : options_(options), emuOptions_(emulatorOptions), watchdog_(options.watchdogCycles) {
   // SystemC prints a banner on stdout unless told not to; tools print
   // results on stdout.
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
@@ -47,7 +48,8 @@ std::optional<Error> EmulatorBackend::load(const Executable &exe) {
     return err;
   const ChipDescriptor &chip = exe.chip;
   if (!gMesh) {
-    gMesh = new Mesh("xpu", chip.width, chip.height, options_.vcdPath);
+    gMesh = new Mesh("xpu", chip.width, chip.height, options_.vcdPath,
+                     emuOptions_.vcdTiles);
   } else if (gMesh->width() != chip.width || gMesh->height() != chip.height) {
     return Error{"this process already elaborated a " + std::to_string(gMesh->width()) +
                  "x" + std::to_string(gMesh->height()) +
@@ -55,6 +57,7 @@ std::optional<Error> EmulatorBackend::load(const Executable &exe) {
                  std::to_string(chip.width) + "x" + std::to_string(chip.height) +
                  " executable in another process"};
   }
+  gMesh->setTraceOptions(emuOptions_.trace);
   gMesh->load(exe);
   generation_ = ++gGeneration;
   watchdog_.reset();
@@ -193,6 +196,13 @@ nlohmann::json EmulatorBackend::stats() const {
   nlohmann::json j = collectStats(*m);
   j["backend"] = "emulator";
   return j;
+}
+
+nlohmann::json EmulatorBackend::traceJson() const {
+  const Mesh *m = mesh();
+  if (!m || !m->traceRecorder())
+    return nullptr;
+  return m->traceRecorder()->toJson(m->cyclesDone());
 }
 
 std::string EmulatorBackend::statusReport() const {

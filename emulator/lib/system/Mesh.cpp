@@ -2,6 +2,7 @@
 // the end-of-cycle monitor (barrier release, stop conditions).
 #include "xpu/emu/Mesh.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <limits>
 
@@ -13,7 +14,7 @@ const sc_core::sc_time kPeriod(1, sc_core::SC_NS);
 } // namespace
 
 Mesh::Mesh(sc_core::sc_module_name name, uint32_t width, uint32_t height,
-           const std::string &vcdPath)
+           const std::string &vcdPath, const std::vector<uint32_t> &vcdTiles)
     : sc_module(name), clk("clk", kPeriod, 0.5, sc_core::SC_ZERO_TIME, true),
       width_(width), height_(height), periodTicks_(kPeriod.value()) {
   chip_.width = width;
@@ -40,7 +41,9 @@ Mesh::Mesh(sc_core::sc_module_name name, uint32_t width, uint32_t height,
     vcd_ = sc_core::sc_create_vcd_trace_file(base.c_str());
     sc_core::sc_trace(vcd_, clk, "clk");
     for (auto &t : tiles_)
-      t->trace(vcd_);
+      if (vcdTiles.empty() ||
+          std::find(vcdTiles.begin(), vcdTiles.end(), t->id()) != vcdTiles.end())
+        t->trace(vcd_);
   }
 }
 
@@ -63,8 +66,13 @@ void Mesh::load(const Executable &exe) {
     if (g.id < groupSource_.size())
       groupSource_[g.id] = g.source;
   barrier_.reset(chip_.numCores(), chip_.effectiveBarrierLatency());
-  for (auto &t : tiles_)
+  trace_.reset();
+  if (traceOptions_)
+    trace_ = std::make_unique<TraceRecorder>(chip_, *traceOptions_);
+  for (auto &t : tiles_) {
     t->reset(chip_, *network_, *this);
+    t->setTraceRecorder(trace_.get());
+  }
   for (const MailboxConfig &m : exe.mailboxPolicies)
     if (m.core < tiles_.size())
       tiles_[m.core]->ni().setPolicy(m.mailbox, m.policy);

@@ -188,15 +188,65 @@ nlohmann::json collectStats(const Mesh &mesh) {
 
   const double eHops = double(ns.flitHops) * e.flitHop;
   const double eBuf = double(ns.bufferWrites) * e.routerBufferWrite;
+
+  // Network energy per router (added to each core's entry as
+  // router_energy_pj) and per link class. A flit hop is charged to the
+  // router whose output port it leaves; a buffer write to the router whose
+  // input buffer it enters: flits its NI injected (Local input) plus flits
+  // its neighbours sent it (bufferWrites = injected + hops).
+  const uint32_t numRouters = uint32_t(ns.linkFlits.size());
+  std::vector<uint64_t> routerWrites(numRouters, 0);
+  uint64_t horizontal = 0, vertical = 0;
+  for (uint32_t r = 0; r < numRouters; ++r) {
+    routerWrites[r] += mesh.tile(r).ni().stats().flitsSent;
+    const uint32_t x = chip.coreX(r), y = chip.coreY(r);
+    for (unsigned p = 1; p < kNumPorts; ++p) {
+      const uint64_t f = ns.linkFlits[r][p];
+      if (!f)
+        continue;
+      uint32_t nx = x, ny = y;
+      switch (Port(p)) {
+      case Port::East: ++nx; horizontal += f; break;
+      case Port::West: --nx; horizontal += f; break;
+      case Port::North: --ny; vertical += f; break;
+      case Port::South: ++ny; vertical += f; break;
+      default: break;
+      }
+      if (nx < chip.width && ny < chip.height)
+        routerWrites[chip.coreId(nx, ny)] += f;
+    }
+  }
+  json &coreList = j["cores"];
+  for (uint32_t r = 0; r < numRouters && r < coreList.size(); ++r) {
+    uint64_t out = 0;
+    for (unsigned p = 1; p < kNumPorts; ++p)
+      out += ns.linkFlits[r][p];
+    const double eRouter = double(out) * e.flitHop + double(routerWrites[r]) * e.routerBufferWrite;
+    coreList[r]["router_energy_pj"] = round6(eRouter);
+    coreList[r]["tile_energy_pj"] = round6(double(coreList[r]["energy_pj"]) + eRouter);
+  }
+  const json linkClasses = {
+      {"horizontal", {{"flits", horizontal}, {"energy_pj", round6(double(horizontal) * e.flitHop)}}},
+      {"vertical", {{"flits", vertical}, {"energy_pj", round6(double(vertical) * e.flitHop)}}},
+  };
   breakdown = {{"alu", round6(bAlu)}, {"mul", round6(bMul)},
                {"sram_read", round6(bRead)}, {"sram_write", round6(bWrite)},
                {"vector_mac", round6(bMac)}, {"neuron", round6(bNeuron)},
                {"leakage", round6(bLeak)}, {"flit_hop", round6(eHops)},
                {"router_buffer_write", round6(eBuf)}};
-  j["energy_pj"] = {{"total", round6(coreEnergyTotal + eHops + eBuf)},
+  const double total = coreEnergyTotal + eHops + eBuf;
+  j["energy_pj"] = {{"total", round6(total)},
                     {"cores", round6(coreEnergyTotal)},
                     {"network", round6(eHops + eBuf)},
-                    {"breakdown", breakdown}};
+                    {"breakdown", breakdown},
+                    {"by_link_class", linkClasses}};
+  // Per timestep (barrier release) when the program uses barriers; the
+  // average power over the run (pJ per us = uW, reported in mW).
+  if (barrier.timestep() > 0)
+    j["energy_pj"]["per_timestep"] = round6(total / double(barrier.timestep()));
+  if (cycles > 0)
+    j["energy_pj"]["average_power_mw"] =
+        round6(total / (double(cycles) / chip.clockMhz) / 1000.0);
   return j;
 }
 

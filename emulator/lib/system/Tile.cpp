@@ -3,7 +3,10 @@
 #include "xpu/emu/Tile.h"
 
 #include "xpu/emu/Mesh.h"
+#include "xpu/emu/Trace.h"
 
+#include <algorithm>
+#include <array>
 #include <limits>
 
 namespace xpu::emu {
@@ -76,10 +79,51 @@ void Tile::step() {
   while (!wakes_.empty() && wakes_.top() <= now)
     wakes_.pop();
 
+  // One predictable branch: tracing off runs the untraced instantiation.
+  if (recorder_)
+    cycle<true>(now);
+  else
+    cycle<false>(now);
+  bookkeeping(now);
+  sleep(now);
+}
+
+template <bool Traced> void Tile::cycle(uint64_t now) {
   Network &net = mesh_.network();
+  // Traced: the ejection buffers' front flits before receive, to name the
+  // packet whose tail the NI consumes this cycle.
+  struct Front {
+    bool tail = false;
+    uint64_t packetId = 0, created = 0;
+    uint32_t seq = 0;
+  };
+  std::array<Front, 8> fronts{};
+  const uint32_t vcs = std::min<uint32_t>(mesh_.chip().virtualChannels, 8);
+  if constexpr (Traced) {
+    for (uint32_t v = 0; v < vcs; ++v)
+      if (const Flit *f = net.ejectFront(id_, uint8_t(v), now))
+        fronts[v] = Front{f->tail, f->packetId, f->createdCycle, f->seq};
+  }
   bool active = ni_->receive(now);
+  if constexpr (Traced) {
+    TraceRecorder::CoreProbe &p = recorder_->probe(id_);
+    const uint64_t delivered = ni_->stats().messagesDelivered;
+    if (delivered != p.delivered) {
+      p.delivered = delivered;
+      for (uint32_t v = 0; v < vcs; ++v) {
+        if (!fronts[v].tail)
+          continue;
+        const Flit *f = net.ejectFront(id_, uint8_t(v), now);
+        if (!f || f->packetId != fronts[v].packetId || f->seq != fronts[v].seq) {
+          recorder_->delivered(id_, now, fronts[v].packetId, fronts[v].created);
+          break;
+        }
+      }
+    }
+  }
   if (live_) {
     const uint64_t before = core_->stats().instructions;
+    [[maybe_unused]] const uint32_t pc = core_->pc();
     core_->tick(now);
     if (core_->stats().instructions != before) {
       active = true;
@@ -87,6 +131,8 @@ void Tile::step() {
       busyEnd_ = core_->state() == CoreState::Blocked ? now + 1
                                                       : core_->nextIssueCycle();
     }
+    if constexpr (Traced)
+      traceCore(now, pc);
   }
   active |= ni_->transmit(now);
   if (!net.routerIdle(id_)) {
@@ -97,9 +143,34 @@ void Tile::step() {
   }
   if (active)
     mesh_.noteActivity(now);
-  bookkeeping(now);
-  sleep(now);
 }
+
+void Tile::traceCore(uint64_t now, uint32_t pc) {
+  TraceRecorder::CoreProbe &p = recorder_->probe(id_);
+  const CoreStats &s = core_->stats();
+  const CoreState st = core_->state();
+  const bool blocked = st == CoreState::Blocked;
+  if (p.stalled && !blocked) {
+    recorder_->stallEnd(id_, now);
+    p.stalled = false;
+  }
+  if (s.instructions != p.instructions) {
+    p.instructions = s.instructions;
+    unsigned cls = 0;
+    for (unsigned c = 0; c < kNumInstrClasses; ++c)
+      if (s.byClass[c] != p.byClass[c]) {
+        cls = c;
+        p.byClass[c] = s.byClass[c];
+      }
+    recorder_->instruction(id_, now, std::max(busyEnd_, now + 1), InstrClass(cls), pc);
+  }
+  if (blocked && !p.stalled) {
+    p.stalled = true;
+    const BlockReason r = core_->blockReason();
+    recorder_->stallBegin(id_, r == BlockReason::Barrier ? now + 1 : now, r);
+  }
+}
+
 
 void Tile::bookkeeping(uint64_t now) {
   const CoreState st = core_->state();

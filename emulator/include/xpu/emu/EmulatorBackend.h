@@ -8,15 +8,30 @@
 #pragma once
 
 #include "xpu/Device.h"
+#include "xpu/emu/Trace.h"
 #include "xpu/emu/Watchdog.h"
+
+#include <optional>
+#include <vector>
 
 namespace xpu::emu {
 
 class Mesh;
 
+/// Emulator-only options beyond BackendOptions (xpu-sim --trace,
+/// --vcd-tiles). Construct EmulatorBackend directly to use them.
+struct EmulatorOptions {
+  /// Tiles (core ids) the VCD traces; empty = every tile. Like the VCD
+  /// itself, only the process's first load (elaboration) applies it.
+  std::vector<uint32_t> vcdTiles;
+  /// Record a Chrome trace-event timeline (Trace.h); nullopt = off.
+  std::optional<TraceOptions> trace;
+};
+
 class EmulatorBackend final : public Backend {
 public:
-  explicit EmulatorBackend(const BackendOptions &options = {});
+  explicit EmulatorBackend(const BackendOptions &options = {},
+                           const EmulatorOptions &emulatorOptions = {});
   ~EmulatorBackend() override;
 
   std::string name() const override { return "emulator"; }
@@ -36,6 +51,9 @@ public:
   /// The mesh this backend loaded (nullptr before load or if another
   /// backend loaded since). For tests and tools that inspect state.
   Mesh *mesh() const;
+  /// The Chrome trace of the run since load (Trace.h), or null when the
+  /// backend was not asked to trace or nothing is loaded.
+  nlohmann::json traceJson() const;
 
 private:
   enum class Mode { Cycles, Steps, UntilHalt };
@@ -43,6 +61,7 @@ private:
   std::optional<Error> checkAccess(uint32_t core, uint32_t address, size_t size) const;
 
   BackendOptions options_;
+  EmulatorOptions emuOptions_;
   Watchdog watchdog_;
   uint64_t generation_ = 0;
 };

@@ -16,6 +16,7 @@
 #include "xpu/emu/Network.h"
 #include "xpu/emu/NetworkInterface.h"
 #include "xpu/emu/Tile.h"
+#include "xpu/emu/Trace.h"
 
 #include <systemc>
 
@@ -30,10 +31,11 @@ namespace xpu::emu {
 class Mesh : public sc_core::sc_module, public ChipServices {
 public:
   SC_HAS_PROCESS(Mesh);
-  /// Elaborates width x height tiles. `vcdPath` non-empty: trace every
-  /// tile's state, pc, mailbox occupancy and outbound flag.
+  /// Elaborates width x height tiles. `vcdPath` non-empty: trace the
+  /// state, pc, mailbox occupancy and outbound flag of the tiles in
+  /// `vcdTiles` (core ids; empty = every tile).
   Mesh(sc_core::sc_module_name name, uint32_t width, uint32_t height,
-       const std::string &vcdPath = "");
+       const std::string &vcdPath = "", const std::vector<uint32_t> &vcdTiles = {});
   ~Mesh() override;
 
   uint32_t width() const { return width_; }
@@ -45,6 +47,10 @@ public:
   bool loaded() const { return exe_ != nullptr; }
   const Executable &executable() const { return *exe_; }
   const ChipDescriptor &chip() const { return chip_; }
+  /// Record a Chrome trace from the next load on (nullopt: stop recording).
+  void setTraceOptions(std::optional<TraceOptions> options) { traceOptions_ = options; }
+  /// The trace of the current load, or nullptr when not recording.
+  const TraceRecorder *traceRecorder() const { return trace_.get(); }
 
   // ---- running ----
   enum class Stop : uint8_t { None, Finished, Fault, Steps };
@@ -114,6 +120,8 @@ private:
   BarrierUnit barrier_;
   sc_core::sc_event check_;
   sc_core::sc_trace_file *vcd_ = nullptr;
+  std::optional<TraceOptions> traceOptions_;
+  std::unique_ptr<TraceRecorder> trace_;
   uint64_t periodTicks_;
   uint64_t base_ = 0;
   bool started_ = false;

@@ -24,6 +24,7 @@
 namespace xpu::emu {
 
 class Mesh;
+class TraceRecorder;
 
 class Tile : public sc_core::sc_module {
 public:
@@ -40,6 +41,8 @@ public:
   void settle(uint64_t lastCycle);
   /// Registers the tile's state variables with a VCD trace file.
   void trace(sc_core::sc_trace_file *tf);
+  /// Records this tile's timeline into `recorder` (nullptr: off, the default).
+  void setTraceRecorder(TraceRecorder *recorder) { recorder_ = recorder; }
 
   uint32_t id() const { return id_; }
   Core &core() { return *core_; }
@@ -55,6 +58,10 @@ public:
 
 private:
   void step();
+  /// One cycle of NI receive, core tick, NI transmit, router tick; the
+  /// Traced instantiation also feeds the trace recorder.
+  template <bool Traced> void cycle(uint64_t now);
+  void traceCore(uint64_t now, uint32_t pc);
   void sleep(uint64_t now);
   void bookkeeping(uint64_t now);
 
@@ -71,6 +78,7 @@ private:
   uint64_t busyEnd_ = 0;
   // VCD-traced mirrors of the tile's state (written only when tracing).
   bool tracing_ = false;
+  TraceRecorder *recorder_ = nullptr; // Chrome trace (Trace.h); nullptr = off
   unsigned traceState_ = 0, tracePc_ = 0, traceMailboxes_ = 0, traceOutbound_ = 0;
 };
 
