@@ -1,0 +1,199 @@
+// Random valid actor graphs (RandomGraph.h). The generator is deterministic
+// per seed on every platform (its own xorshift, no std distributions).
+#include "xpu/compiler/RandomGraph.h"
+
+#include <nlohmann/json.hpp>
+
+namespace xpu::graph {
+namespace {
+
+class Rng {
+public:
+  explicit Rng(uint64_t seed) : s_(seed * 0x9E3779B97F4A7C15ull + 0x1234567ull) {
+    for (int i = 0; i < 4; ++i) next();
+  }
+  uint32_t next() {
+    s_ ^= s_ << 13;
+    s_ ^= s_ >> 7;
+    s_ ^= s_ << 17;
+    return uint32_t(s_ >> 16);
+  }
+  int32_t range(int32_t lo, int32_t hi) { return lo + int32_t(next() % uint32_t(hi - lo + 1)); }
+  bool chance(uint32_t percent) { return next() % 100 < percent; }
+
+private:
+  uint64_t s_;
+};
+
+Channel channel(uint32_t from, uint32_t to, uint32_t delay, Rng &rng) {
+  Channel c;
+  c.from = from;
+  c.to = to;
+  c.delay = delay;
+  c.capacity = uint32_t(rng.range(1, 4));
+  c.pointer = "/channels/?";
+  return c;
+}
+
+} // namespace
+
+ActorGraph randomActorGraph(const RandomGraphOptions &opts) {
+  Rng rng(opts.seed);
+  ActorGraph g;
+  g.name = "random_" + std::to_string(opts.seed);
+  g.sync = rng.chance(20) ? SyncMode::Free : SyncMode::Barrier;
+  const uint32_t maxActors = std::max<uint32_t>(opts.maxActors, 2);
+  auto width = [&] { return uint32_t(rng.range(1, int32_t(opts.maxWidth))); };
+  auto addActor = [&](Actor a) {
+    a.pointer = "/actors/" + std::to_string(g.actors.size());
+    g.actors.push_back(std::move(a));
+    return uint32_t(g.actors.size() - 1);
+  };
+  auto linear = [&](uint32_t in, uint32_t out, bool requant) {
+    Actor a;
+    a.name = "lin" + std::to_string(g.actors.size());
+    a.kind = ActorKind::Linear;
+    a.inSize = in;
+    a.outSize = out;
+    const int32_t wmax = rng.range(1, 60);
+    for (size_t i = 0; i < size_t(in) * out; ++i) a.weight.push_back(int8_t(rng.range(-wmax, wmax)));
+    if (rng.chance(50))
+      for (uint32_t i = 0; i < out; ++i) a.bias.push_back(rng.range(-2000, 2000));
+    if (requant) a.requantize = Requantize{uint32_t(rng.range(0, 9)), rng.chance(50)};
+    a.outType = requant ? DType::I8 : DType::I32;
+    return a;
+  };
+
+  // Values produced so far that a linear layer can consume (i8 outputs).
+  std::vector<uint32_t> i8Producers;
+  const uint32_t inputs = rng.chance(25) ? 2 : 1;
+  for (uint32_t i = 0; i < inputs; ++i) {
+    Actor a;
+    a.name = "in" + std::to_string(i);
+    a.kind = ActorKind::Input;
+    a.outSize = width();
+    i8Producers.push_back(addActor(a));
+  }
+  while (g.actors.size() < maxActors) {
+    const uint32_t room = maxActors - uint32_t(g.actors.size());
+    const uint32_t src = i8Producers[rng.next() % i8Producers.size()];
+    const uint32_t srcSize = g.actors[src].outSize;
+    if (room >= 2 && rng.chance(55)) {
+      // Projection(s) into a neuron population, maybe recurrent.
+      const uint32_t n = width();
+      const uint32_t proj = addActor(linear(srcSize, n, false));
+      g.channels.push_back(channel(src, proj, 0, rng));
+      Actor pop;
+      pop.name = "pop" + std::to_string(g.actors.size());
+      const uint32_t k = rng.next() % 4;
+      pop.kind = k == 0 ? ActorKind::IF : k == 1 ? ActorKind::LIF : k == 2 ? ActorKind::CubaLIF : ActorKind::LI;
+      pop.inSize = pop.outSize = n;
+      pop.inType = DType::I32;
+      pop.outType = pop.kind == ActorKind::LI ? DType::I32 : DType::I8;
+      pop.params.dv = pop.kind == ActorKind::IF ? 0 : rng.range(0, 4096);
+      pop.params.du = pop.kind == ActorKind::CubaLIF ? rng.range(0, 4096) : 0;
+      pop.params.vth = rng.range(0, 20000);
+      pop.params.vReset = rng.range(-500, 500);
+      pop.params.bias = rng.range(-300, 300);
+      pop.reset = pop.kind == ActorKind::LI ? ResetMode::None : ResetMode(rng.next() % 4);
+      const uint32_t popIdx = addActor(pop);
+      g.channels.push_back(channel(proj, popIdx, 0, rng));
+      // A second projection from another i8 value (currents are summed).
+      if (g.actors.size() < maxActors && rng.chance(30)) {
+        const uint32_t src2 = i8Producers[rng.next() % i8Producers.size()];
+        const uint32_t p2 = addActor(linear(g.actors[src2].outSize, n, false));
+        g.channels.push_back(channel(src2, p2, 0, rng));
+        g.channels.push_back(channel(p2, popIdx, 0, rng));
+      }
+      if (pop.kind != ActorKind::LI) {
+        // Recurrent projection of the spikes (delay 1).
+        if (g.actors.size() < maxActors && rng.chance(40)) {
+          const uint32_t rec = addActor(linear(n, n, false));
+          g.channels.push_back(channel(popIdx, rec, 0, rng));
+          g.channels.push_back(channel(rec, popIdx, 1, rng));
+          g.channels.back().capacity = uint32_t(rng.range(2, 4));
+        }
+        i8Producers.push_back(popIdx);
+      }
+    } else {
+      const uint32_t l = addActor(linear(srcSize, width(), true));
+      g.channels.push_back(channel(src, l, 0, rng));
+      i8Producers.push_back(l);
+    }
+  }
+  // Outputs: the last actor, plus up to two random others.
+  g.outputs.push_back({"out0", uint32_t(g.actors.size() - 1)});
+  const uint32_t extra = rng.next() % 3;
+  for (uint32_t i = 0; i < extra; ++i) {
+    const uint32_t a = rng.next() % uint32_t(g.actors.size());
+    bool dup = false;
+    for (const GraphOutput &o : g.outputs) dup |= o.actor == a;
+    if (!dup) g.outputs.push_back({"out" + std::to_string(g.outputs.size()), a});
+  }
+  for (size_t i = 0; i < g.channels.size(); ++i) g.channels[i].pointer = "/channels/" + std::to_string(i);
+  return g;
+}
+
+std::vector<Values> randomInputs(const ActorGraph &g, uint32_t steps, uint64_t seed) {
+  Rng rng(seed ^ 0xABCDEFull);
+  std::vector<Values> inputs(steps);
+  for (const Actor &a : g.actors) {
+    if (a.kind != ActorKind::Input) continue;
+    const bool spikes = rng.chance(40);
+    for (auto &step : inputs)
+      for (uint32_t i = 0; i < a.outSize; ++i)
+        step[a.name].push_back(spikes ? int32_t(rng.chance(30)) : rng.range(-128, 127));
+  }
+  return inputs;
+}
+
+std::string actorGraphToJson(const ActorGraph &g) {
+  using json = nlohmann::json;
+  static const char *resets[] = {"zero", "subtract", "to_value", "none"};
+  json j;
+  j["format"] = "xpu-actor-graph/1";
+  j["name"] = g.name;
+  j["dt"] = g.dt;
+  j["sync"] = g.sync == SyncMode::Barrier ? "barrier" : "free";
+  j["actors"] = json::array();
+  for (const Actor &a : g.actors) {
+    json aj = {{"name", a.name}, {"kind", kindName(a.kind)}};
+    switch (a.kind) {
+    case ActorKind::Input:
+      aj["size"] = a.outSize;
+      aj["dtype"] = dtypeName(a.outType);
+      break;
+    case ActorKind::Linear: {
+      aj["in"] = a.inSize;
+      aj["out"] = a.outSize;
+      json w = json::array();
+      for (uint32_t o = 0; o < a.outSize; ++o)
+        w.push_back(std::vector<int>(a.weight.begin() + size_t(o) * a.inSize,
+                                     a.weight.begin() + size_t(o + 1) * a.inSize));
+      aj["weight"] = w;
+      if (!a.bias.empty()) aj["bias"] = a.bias;
+      if (a.requantize) aj["requantize"] = {{"shift", a.requantize->shift}, {"relu", a.requantize->relu}};
+      break;
+    }
+    default:
+      aj["size"] = a.outSize;
+      aj["dv"] = a.params.dv;
+      if (a.kind == ActorKind::CubaLIF) aj["du"] = a.params.du;
+      if (a.kind != ActorKind::LI) aj["v_threshold"] = a.params.vth;
+      aj["v_reset"] = a.params.vReset;
+      aj["bias"] = a.params.bias;
+      aj["reset"] = resets[static_cast<int>(a.reset)];
+      break;
+    }
+    j["actors"].push_back(aj);
+  }
+  j["channels"] = json::array();
+  for (const Channel &c : g.channels)
+    j["channels"].push_back({{"from", g.actors[c.from].name}, {"to", g.actors[c.to].name},
+                             {"capacity", c.capacity}, {"policy", policyName(c.policy)}, {"delay", c.delay}});
+  j["outputs"] = json::array();
+  for (const GraphOutput &o : g.outputs) j["outputs"].push_back({{"name", o.name}, {"actor", g.actors[o.actor].name}});
+  return j.dump(1);
+}
+
+} // namespace xpu::graph

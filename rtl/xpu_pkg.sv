@@ -1,0 +1,73 @@
+// XPU NoC link types: flit, head header and credit (docs/arch.md section 4).
+//
+// Single RTL definition of the flit format; the C++ definition is
+// runtime/include/xpu/Packet.h and emulator/include/xpu/emu/Flit.h, and the
+// co-simulation (tests/unit/rtl) checks that the two agree bit for bit.
+package xpu_pkg;
+
+  // Router ports, in round-robin and multicast branch order (arch.md 1, 5.4).
+  localparam int unsigned NumPorts = 5;
+  localparam int unsigned PortW    = 3;
+  localparam logic [PortW-1:0] PortLocal = 3'd0;
+  localparam logic [PortW-1:0] PortEast  = 3'd1;  // x + 1
+  localparam logic [PortW-1:0] PortWest  = 3'd2;  // x - 1
+  localparam logic [PortW-1:0] PortNorth = 3'd3;  // y - 1 (row 0 is the top row)
+  localparam logic [PortW-1:0] PortSouth = 3'd4;  // y + 1
+
+  // Payload bytes per flit (`/noc/flit_bytes`). The link width is a property
+  // of the chip, so it lives here rather than as a per-module parameter;
+  // 16- or 32-byte flits need only this line changed.
+  localparam int unsigned FlitBytes = 8;
+  localparam int unsigned FlitDataW = 8 * FlitBytes;
+  localparam int unsigned VcW       = 3;   // `vc` sideband: up to 8 VCs
+  localparam int unsigned CoordW    = 8;   // mesh coordinates: up to 256 x 256
+  localparam int unsigned CoreIdW   = 16;
+
+  // Head flit payload bits 63:0 (arch.md 4); packed structs list MSB first.
+  typedef struct packed {
+    logic [4:0]         reserved;  // 63:59
+    logic [1:0]         kind;      // 58:57  0 message, 1 spawn
+    logic               mcast;     // 56
+    logic [15:0]        length;    // 55:40  payload bytes
+    logic [7:0]         mbox;      // 39:32
+    logic [CoreIdW-1:0] source;    // 31:16
+    logic [CoreIdW-1:0] dest;      // 15:0   core id, or group id if mcast
+  } head_hdr_t;
+
+  typedef struct packed {
+    logic                 head;
+    logic                 tail;
+    logic [VcW-1:0]       vc;
+    logic [FlitDataW-1:0] data;    // head: bits 63:0 are a head_hdr_t
+  } flit_t;
+
+  // One link direction: at most one flit per cycle.
+  typedef struct packed {
+    logic  valid;
+    flit_t flit;
+  } flit_link_t;
+
+  // Reverse direction: at most one freed buffer slot per cycle per port
+  // (an input port sends at most one flit per cycle).
+  typedef struct packed {
+    logic           valid;
+    logic [VcW-1:0] vc;
+  } credit_t;
+
+  // One input-buffer slot: the flit plus what route computation found when
+  // it arrived. out_mask is one-hot for a unicast head (the XY output port),
+  // the router's multicast table entry for a multicast head, 0 for body flits.
+  typedef struct packed {
+    logic                mc;
+    logic [NumPorts-1:0] out_mask;
+    flit_t               flit;
+  } buf_entry_t;
+
+  // Packet length in flits: 1 + ceil(length / FlitBytes) (arch.md 4).
+  function automatic logic [16:0] packet_flits(logic [15:0] length);
+    logic [16:0] rounded;
+    rounded = {1'b0, length} + 17'(FlitBytes - 1);
+    return 17'(rounded >> $clog2(FlitBytes)) + 17'd1;
+  endfunction
+
+endpackage
