@@ -3,6 +3,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/STLExtras.h"
@@ -20,6 +21,13 @@ static int64_t numElements(Type type) {
   if (auto shaped = dyn_cast<ShapedType>(type))
     return shaped.hasStaticShape() ? shaped.getNumElements() : -1;
   return 1;
+}
+
+/// Shapes with dynamic dimensions are left to nact-infer-shapes; the shape
+/// checks below only apply once both sides are static.
+static bool isStatic(Type type) {
+  auto shaped = dyn_cast<ShapedType>(type);
+  return !shaped || shaped.hasStaticShape();
 }
 
 static ArrayRef<int64_t> shapeOf(Type type) {
@@ -60,7 +68,7 @@ static bool allElements(ElementsAttr attr, function_ref<bool(double)> fn) {
 static LogicalResult checkPerNeuron(Operation *op, StringRef name,
                                     ElementsAttr attr, int64_t neurons) {
   int64_t n = attr.getNumElements();
-  if (n != 1 && n != neurons)
+  if (n != 1 && neurons >= 0 && n != neurons)
     return op->emitOpError() << "parameter '" << name << "' has " << n
                              << " elements; expected 1 or " << neurons;
   return success();
@@ -74,6 +82,8 @@ static LogicalResult checkPositive(Operation *op, StringRef name,
 }
 
 static LogicalResult checkSameShape(Operation *op, Type in, Type out) {
+  if (!isStatic(in) || !isStatic(out))
+    return success();
   if (shapeOf(in) != shapeOf(out) || numElements(in) != numElements(out))
     return op->emitOpError() << "input and output shapes must be equal, got "
                              << shapeStr(shapeOf(in)) << " and "
@@ -84,6 +94,8 @@ static LogicalResult checkSameShape(Operation *op, Type in, Type out) {
 /// weight is [N_out, N_in] over the flattened port shapes.
 static LogicalResult checkDenseWeight(Operation *op, ElementsAttr weight,
                                       Type in, Type out) {
+  if (!isStatic(in) || !isStatic(out))
+    return success();
   SmallVector<int64_t, 2> expected{numElements(out), numElements(in)};
   ArrayRef<int64_t> got = shapeOf(weight.getShapedType());
   if (got != ArrayRef<int64_t>(expected))
@@ -638,6 +650,13 @@ static LogicalResult verifyConnection(Operation *user, SymbolRefAttr srcRef,
   if (failed(dst))
     return failure();
   if (src->type == dst->type)
+    return success();
+  // A dynamic dimension on either side matches (nact-infer-shapes fills it).
+  auto st = dyn_cast<RankedTensorType>(src->type);
+  auto dt = dyn_cast<RankedTensorType>(dst->type);
+  if (st && dt && (!st.hasStaticShape() || !dt.hasStaticShape()) &&
+      st.getElementType() == dt.getElementType() &&
+      succeeded(verifyCompatibleShape(st.getShape(), dt.getShape())))
     return success();
   bool shapesDiffer = shapeOf(src->type) != shapeOf(dst->type) ||
                       numElements(src->type) != numElements(dst->type);

@@ -153,6 +153,13 @@ Expected<CompileResult> runPhases(MLIRContext &ctx, ModuleOp module, const ChipD
   };
   module->setAttr(bridge::kChipAttr, bridge::toChipAttr(&ctx, chip));
   if (failed(verify(module))) return fail();
+  {
+    // Normalise: static shapes, fixed-point profile (no-ops on JSON graphs).
+    PassManager pm(&ctx);
+    pm.addPass(transforms::createNactInferShapes());
+    pm.addPass(transforms::createNactQuantize());
+    if (failed(pm.run(module))) return fail();
+  }
   CompileResult result;
   auto stop = [&](Phase p) { return o.stopAfter == p; };
   if (stop(Phase::Nact)) {
@@ -222,6 +229,10 @@ Expected<graph::ActorGraph> graphFromMlir(const std::string &text, const std::st
   DiagnosticCollector diags(ctx, sourceName);
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, ParserConfig(&ctx), sourceName);
   if (!module) return Error{diags.text()};
+  PassManager pm(&ctx); // the same normalisation as compileMlir
+  pm.addPass(transforms::createNactInferShapes());
+  pm.addPass(transforms::createNactQuantize());
+  if (failed(pm.run(*module))) return Error{diags.text()};
   auto graphs = module->getOps<nact::GraphOp>();
   if (graphs.empty()) return Error{sourceName + ": error: no nact.graph in the module"};
   auto e = bridge::exportGraph(*graphs.begin());

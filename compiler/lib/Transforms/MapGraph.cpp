@@ -106,6 +106,8 @@ struct CompilePipelineOptions : PassPipelineOptions<CompilePipelineOptions> {
 } // namespace
 
 void buildCompilePipeline(OpPassManager &pm, const CompileOptions &options) {
+  pm.addPass(createNactInferShapes());
+  pm.addPass(createNactQuantize());
   pm.addPass(createNactPartition(NactPartitionOptions{options.maxElementsPerCore}));
   pm.addPass(createNactPlace());
   pm.addPass(createNactRoute(NactRouteOptions{options.multicast}));
@@ -115,7 +117,7 @@ void buildCompilePipeline(OpPassManager &pm, const CompileOptions &options) {
 void registerCompilePipeline() {
   registerXpuTransformsPasses();
   PassPipelineRegistration<CompilePipelineOptions>(
-      "xpu-compile", "Compile mapped-to-be nact graphs to xpu programs: partition, place, route, lower",
+      "xpu-compile", "Compile nact graphs to xpu programs: infer shapes, quantise, partition, place, route, lower",
       [](OpPassManager &pm, const CompilePipelineOptions &o) {
         CompileOptions c;
         c.maxElementsPerCore = o.maxElementsPerCore;

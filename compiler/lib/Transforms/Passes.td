@@ -24,6 +24,37 @@ def ExpandBufferOps : Pass<"xpu-expand-buffer-ops", "::xpu::mc::ModuleOp"> {
 // phase can be printed and FileCheck-tested (docs/compiler.md).
 //===----------------------------------------------------------------------===//
 
+def NactInferShapes : Pass<"nact-infer-shapes", "::mlir::ModuleOp"> {
+  let summary = "Fill dynamic port shapes from producers and derive output shapes";
+  let description = [{
+    Walks each graph in topological order: an actor whose input port type has
+    dynamic dimensions takes its producer's shape; shape-preserving actors
+    (neurons, scale, threshold, delay) and dense layers (`weight` rows)
+    derive their output shape; graph outputs take their producer's type.
+    The verifiers then check every channel.
+  }];
+}
+
+def NactQuantize : Pass<"nact-quantize", "::mlir::ModuleOp"> {
+  let summary = "Quantise NIR-style float parameters to the fixed-point profile";
+  let description = [{
+    Float weights become int8 with one symmetric scale per tensor
+    (127 / max|w|); biases are scaled to the accumulator. A layer feeding
+    another layer requantises to i8 with the shift that maps
+    `activation-range` onto 127. Neuron populations get
+    `nact.fixed_point = {dv, du, v_threshold, v_reset, bias}` from forward
+    Euler of their NIR dynamics with timestep `dt`, the membrane scaled so
+    that input currents add unscaled (`dv = 4096 dt / tau`). Every scale chosen
+    is reported as a remark at the op; graph outputs report the factor to
+    divide by. Graphs already in the profile are left unchanged.
+  }];
+  let options = [
+    Option<"inputScale", "input-scale", "double", "1.0", "integer units per unit of a float graph input">,
+    Option<"activationRange", "activation-range", "double", "4.0",
+           "assumed largest |activation| between dense layers (sets requantisation shifts)">
+  ];
+}
+
 def NactPartition : Pass<"nact-partition", "::mlir::ModuleOp"> {
   let summary = "Split actors that exceed a core's SRAM or compute budget";
   let description = [{
