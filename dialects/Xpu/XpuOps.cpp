@@ -378,9 +378,22 @@ FailureOr<SmallVector<std::pair<BufferOp, int64_t>>> CoreOp::layoutBuffers() {
   int64_t used = 0;
   for (auto [buffer, address] : placed)
     used = std::max(used, address + buffer.getSizeInBytes());
-  if (ChipAttr chip = getChip(); chip && used > chip.getSramBytes())
-    return emitOpError() << "needs " << used << " bytes of SRAM but the chip "
-                         << "has " << chip.getSramBytes() << " per core";
+  if (ChipAttr chip = getChip(); chip && used > chip.getSramBytes()) {
+    // Name the buffers, largest first, so the user sees what to shrink.
+    SmallVector<std::pair<BufferOp, int64_t>> bySize(placed.begin(), placed.end());
+    llvm::stable_sort(bySize, [](std::pair<BufferOp, int64_t> a,
+                                 std::pair<BufferOp, int64_t> b) {
+      return a.first.getSizeInBytes() > b.first.getSizeInBytes();
+    });
+    InFlightDiagnostic diag = emitOpError()
+                              << "needs " << used << " bytes of SRAM but the chip "
+                              << "has " << chip.getSramBytes() << " per core";
+    for (auto [buffer, address] : bySize)
+      diag.attachNote(buffer.getLoc())
+          << "buffer @" << buffer.getSymName() << ": "
+          << buffer.getSizeInBytes() << " bytes at " << address;
+    return diag;
+  }
   // Return the buffers in program order.
   SmallVector<std::pair<BufferOp, int64_t>> layout;
   for (auto buffer : getBodyBlock()->getOps<BufferOp>())

@@ -68,7 +68,9 @@ xpu.module @m chip(#xpu.chip<width = 2, height = 2>) {
 xpu.module @m chip(#xpu.chip<sram_bytes = 1024>) {
   // expected-error @+1 {{needs 1536 bytes of SRAM but the chip has 1024 per core}}
   xpu.core @c at (0, 0) {
+    // expected-note @+1 {{buffer @a: 1024 bytes at 0}}
     xpu.buffer @a : tensor<1024xi8>
+    // expected-note @+1 {{buffer @b: 512 bytes at 1024}}
     xpu.buffer @b : tensor<128xi32>
   }
 }
