@@ -6,7 +6,8 @@ set -euo pipefail
 
 packages=(cmake ninja-build ccache pkg-config g++ python3
           libsystemc-dev nlohmann-json3-dev libgtest-dev libgmock-dev
-          libbenchmark-dev llvm-19-tools)   # llvm-19-tools: lit and FileCheck
+          libbenchmark-dev llvm-19-tools    # llvm-19-tools: lit and FileCheck
+          dataset-fashion-mnist)          # examples/fashion-mnist
 if [ "${XPU_ENABLE_MLIR:-ON}" != "OFF" ]; then
   packages+=(llvm-19-dev libmlir-19-dev mlir-19-tools)
 fi
