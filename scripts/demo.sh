@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main demo: sets up, builds, assembles a multi-core program, shows its
 # disassembly and runs it on the cycle-level SystemC emulator; then compiles
-# a small spiking actor graph, runs it and checks it bit for bit against the
-# reference executor.
+# a small spiking actor graph and the Fashion-MNIST classifier, runs them and
+# checks them bit for bit against the reference executor.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
@@ -32,4 +32,14 @@ if [ -x "$bin/xpu-cc" ]; then
     --mapping-report --run --steps 10 --inputs "$root/examples/models/tiny-snn.inputs.json" \
     --print-outputs --check --stats "$out/tiny-snn-stats.json"
   echo "statistics written to $out/tiny-snn-stats.json"
+fi
+if [ -x "$bin/fmnist-train" ] && [ -x "$bin/fmnist-classify" ]; then
+  echo
+  echo "== Fashion-MNIST: train a 784-128-10 MLP in C++ (or reuse it), quantise, compile for 8x8,"
+  echo "== classify 300 test images on the emulator, every image checked against the reference"
+  if [ ! -f "$out/fmnist/model.json" ]; then
+    "$bin/fmnist-train" --out "$out/fmnist"
+  fi
+  "$bin/fmnist-classify" --model "$out/fmnist/model.json" --images 300 --stats "$out/fmnist-stats.json"
+  echo "statistics written to $out/fmnist-stats.json"
 fi
