@@ -171,7 +171,9 @@ double uniformBisectionBound(const ChipDescriptor &chip) {
 bool operator==(const TrafficResult &a, const TrafficResult &b) {
   return a.pattern == b.pattern && a.width == b.width && a.height == b.height &&
          a.virtualChannels == b.virtualChannels && a.offeredRate == b.offeredRate &&
-         a.acceptedRate == b.acceptedRate && a.packetsMeasured == b.packetsMeasured &&
+         a.acceptedRate == b.acceptedRate && a.acceptedBySource == b.acceptedBySource &&
+         a.minAcceptedBySource == b.minAcceptedBySource && a.offeredBySource == b.offeredBySource &&
+         a.packetsMeasured == b.packetsMeasured &&
          a.avgLatency == b.avgLatency && a.p50Latency == b.p50Latency &&
          a.p99Latency == b.p99Latency && a.maxLatency == b.maxLatency &&
          a.avgHops == b.avgHops && a.saturated == b.saturated && a.drained == b.drained &&
@@ -187,6 +189,7 @@ nlohmann::json toJson(const TrafficResult &r) {
   j["virtual_channels"] = r.virtualChannels;
   j["offered_flits_per_node_cycle"] = r.offeredRate;
   j["accepted_flits_per_node_cycle"] = r.acceptedRate;
+  j["min_accepted_by_source"] = r.minAcceptedBySource;
   j["packets_measured"] = r.packetsMeasured;
   j["latency_cycles"] = {{"avg", r.avgLatency}, {"p50", r.p50Latency},
                          {"p99", r.p99Latency}, {"max", r.maxLatency}};
@@ -243,10 +246,22 @@ TrafficEngine::TrafficEngine(const ChipDescriptor &chip, const TrafficConfig &cf
   if (cfg.drainAll) generationEnd_ = measureEnd_;
   net_->setStatsWindow(measureBegin_, measureEnd_);
 
+  xOf_.resize(n);
+  yOf_.resize(n);
+  consumedBySource_.assign(n, 0);
+  drawNode_ = RangeDraw(n);
+  drawVc_ = RangeDraw(chip.virtualChannels);
+  drawHotspot_ = RangeDraw(std::max<size_t>(1, cfg.hotspotNodes.size()));
+  drawLength_ = RangeDraw(cfg.packetFlitsMax > cfg.packetFlits
+                              ? cfg.packetFlitsMax - cfg.packetFlits + 1
+                              : 1);
+  for (uint32_t i = 0; i < n; ++i) {
+    xOf_[i] = uint16_t(chip.coreX(i));
+    yOf_[i] = uint16_t(chip.coreY(i));
+  }
   tiles_.reserve(n);
   for (uint32_t t = 0; t < n; ++t) {
     tiles_.emplace_back(splitmix(cfg.seed * 0x100000001b3ULL + t));
-    tiles_.back().hopsInProgress.assign(chip.virtualChannels, 0);
   }
   if (cfg.sources.empty())
     for (auto &t : tiles_) t.source = true;
@@ -265,7 +280,7 @@ uint64_t TrafficEngine::drawGap(Tile &tile) {
   // before the next success is geometric. Drawing it directly lets an idle
   // tile sleep until its next packet instead of drawing every cycle.
   if (packetProbability_ >= 1.0) return 0;
-  const double u = 1.0 - tile.rng.unit();  // (0, 1]
+  const double u = 1.0 - tile.rng->unit();  // (0, 1]
   const double g = std::floor(std::log(u) / logNoPacket_);
   return g >= 9.0e18 ? kNever / 2 : uint64_t(g);
 }
@@ -274,7 +289,7 @@ uint32_t TrafficEngine::drawDestination(Tile &tile, uint32_t self) {
   const uint32_t n = chip_.numCores(), w = chip_.width, h = chip_.height;
   const uint32_t x = self % w, y = self / w;
   switch (cfg_.pattern) {
-  case TrafficPattern::Uniform: return uint32_t(tile.rng.below(n));
+  case TrafficPattern::Uniform: return uint32_t(tile.rng->below(drawNode_));
   case TrafficPattern::Transpose: return chip_.coreId(y, x);
   case TrafficPattern::BitComplement: return n - 1 - self;
   case TrafficPattern::BitReverse: {
@@ -286,9 +301,9 @@ uint32_t TrafficEngine::drawDestination(Tile &tile, uint32_t self) {
     return r;
   }
   case TrafficPattern::Hotspot:
-    if (tile.rng.unit() < cfg_.hotspotFraction)
-      return cfg_.hotspotNodes[tile.rng.below(cfg_.hotspotNodes.size())];
-    return uint32_t(tile.rng.below(n));
+    if (tile.rng->unit() < cfg_.hotspotFraction)
+      return cfg_.hotspotNodes[tile.rng->below(drawHotspot_)];
+    return uint32_t(tile.rng->below(drawNode_));
   case TrafficPattern::Neighbor: return chip_.coreId((x + 1) % w, (y + 1) % h);
   }
   return self;
@@ -300,9 +315,9 @@ void TrafficEngine::generate(Tile &tile, uint32_t self, uint64_t now) {
   p.created = now;
   p.flits = uint16_t(cfg_.packetFlits);
   if (cfg_.packetFlitsMax > cfg_.packetFlits)
-    p.flits = uint16_t(cfg_.packetFlits + tile.rng.below(cfg_.packetFlitsMax - cfg_.packetFlits + 1));
-  p.vc = uint8_t(tile.rng.below(chip_.virtualChannels));
-  p.mcast = cfg_.multicastFraction > 0 && tile.rng.unit() < cfg_.multicastFraction;
+    p.flits = uint16_t(cfg_.packetFlits + tile.rng->below(drawLength_));
+  p.vc = uint8_t(tile.rng->below(drawVc_));
+  p.mcast = cfg_.multicastFraction > 0 && tile.rng->unit() < cfg_.multicastFraction;
   uint64_t copies = 1;
   if (p.mcast) {
     p.dest = self;  // group id
@@ -321,31 +336,34 @@ void TrafficEngine::generate(Tile &tile, uint32_t self, uint64_t now) {
 }
 
 void TrafficEngine::sink(Tile &tile, uint32_t self, uint64_t now) {
-  if (!net_->ejectOccupancy(self)) return;
-  const uint32_t V = chip_.virtualChannels;
-  uint32_t vc = tile.sinkRR;
-  for (uint32_t i = 0; i < V; ++i) {
-    vc = vc + 1 == V ? 0 : vc + 1;
-    const Flit *f = net_->ejectFront(self, uint8_t(vc), now);
-    if (!f) continue;
+  // At most one flit per cycle, round-robin over VCs whose front arrived.
+  uint8_t vc = 0;
+  const Flit *f = net_->ejectNext(self, tile.sinkRR, now, vc);
+  {
+    if (!f) return;
     if (f->head) {
       const PacketHeader h = unpackHeader(f->data[0]);
-      const uint32_t sx = chip_.coreX(h.source), sy = chip_.coreY(h.source);
-      const uint32_t dx = chip_.coreX(self), dy = chip_.coreY(self);
+      const uint32_t sx = xOf_[h.source], sy = yOf_[h.source];
+      const uint32_t dx = xOf_[self], dy = yOf_[self];
       tile.hopsInProgress[vc] = (sx > dx ? sx - dx : dx - sx) + (sy > dy ? sy - dy : dy - sy);
+      tile.sourceInProgress[vc] = h.source;
     }
-    if (inWindow(now)) ++tile.flitsConsumedInWindow;
+    if (inWindow(now)) {
+      ++tile.flitsConsumedInWindow;
+      ++consumedBySource_[tile.sourceInProgress[vc]];
+    }
     if (f->tail) {
       ++copiesDone_;
       if (inWindow(f->createdCycle)) {
         ++measuredDone_;
-        tile.latencies.push_back(uint32_t(now - f->createdCycle));
+        const uint64_t lat = now - f->createdCycle;
+        if (lat >= tile.latencyCounts.size()) tile.latencyCounts.resize(lat + 1, 0);
+        ++tile.latencyCounts[lat];
         tile.hopSum += tile.hopsInProgress[vc];
       }
     }
-    net_->ejectPop(self, uint8_t(vc), now);
-    tile.sinkRR = uint8_t(vc);
-    return;
+    net_->ejectPop(self, vc, now);
+    tile.sinkRR = vc;
   }
 }
 
@@ -392,7 +410,7 @@ void TrafficEngine::tickTile(uint32_t t, uint64_t now) {
 }
 
 bool TrafficEngine::tileBusy(uint32_t t) const {
-  return !tiles_[t].queue.empty() || !net_->routerIdle(t) || net_->ejectOccupancy(t) != 0;
+  return !tiles_[t].queue.empty() || !net_->tileIdle(t);
 }
 
 bool TrafficEngine::endOfCycle(uint64_t now) {
@@ -420,29 +438,52 @@ TrafficResult TrafficEngine::result() const {
   r.height = chip_.height;
   r.virtualChannels = chip_.virtualChannels;
   const double nodeCycles = double(n) * double(cfg_.measureCycles);
-  uint64_t created = 0, consumed = 0, hops = 0, latSum = 0;
-  std::vector<uint32_t> lat;
+  uint64_t created = 0, consumed = 0, hops = 0, latSum = 0, count = 0;
+  // Latencies are kept as histograms (counts per latency value): the same
+  // mean and nearest-rank percentiles as sorting every sample.
+  std::vector<uint64_t> hist;
   for (const auto &t : tiles_) {
     created += t.flitsCreatedInWindow;
     consumed += t.flitsConsumedInWindow;
     hops += t.hopSum;
-    lat.insert(lat.end(), t.latencies.begin(), t.latencies.end());
+    if (t.latencyCounts.size() > hist.size()) hist.resize(t.latencyCounts.size(), 0);
+    for (size_t l = 0; l < t.latencyCounts.size(); ++l) hist[l] += t.latencyCounts[l];
   }
-  std::sort(lat.begin(), lat.end());
-  for (uint32_t l : lat) latSum += l;
+  for (size_t l = 0; l < hist.size(); ++l) {
+    count += hist[l];
+    latSum += hist[l] * l;
+  }
   r.offeredRate = double(created) / nodeCycles;
   r.acceptedRate = double(consumed) / nodeCycles;
-  r.packetsMeasured = lat.size();
-  if (!lat.empty()) {
-    r.avgLatency = double(latSum) / double(lat.size());
+  r.acceptedBySource.resize(n);
+  r.offeredBySource.resize(n);
+  bool first = true;
+  for (uint32_t i = 0; i < n; ++i) {
+    r.offeredBySource[i] = double(tiles_[i].flitsCreatedInWindow) / double(cfg_.measureCycles);
+    r.acceptedBySource[i] = double(consumedBySource_[i]) / double(cfg_.measureCycles);
+    if (tiles_[i].source && (first || r.acceptedBySource[i] < r.minAcceptedBySource)) {
+      r.minAcceptedBySource = r.acceptedBySource[i];
+      first = false;
+    }
+  }
+  r.packetsMeasured = count;
+  if (count) {
+    r.avgLatency = double(latSum) / double(count);
+    // Nearest rank: the k-th smallest sample, k = ceil(q * count) >= 1.
     auto rank = [&](double q) {
-      size_t k = size_t(std::ceil(q * double(lat.size())));
-      return lat[std::min(lat.size(), std::max<size_t>(k, 1)) - 1];
+      const uint64_t k = std::min<uint64_t>(
+          count, std::max<uint64_t>(uint64_t(std::ceil(q * double(count))), 1));
+      uint64_t seen = 0;
+      for (size_t l = 0; l < hist.size(); ++l) {
+        seen += hist[l];
+        if (seen >= k) return uint64_t(l);
+      }
+      return uint64_t(hist.size() - 1);
     };
     r.p50Latency = rank(0.50);
     r.p99Latency = rank(0.99);
-    r.maxLatency = lat.back();
-    r.avgHops = double(hops) / double(lat.size());
+    r.maxLatency = rank(1.0);
+    r.avgHops = double(hops) / double(count);
   }
   r.saturated = saturated_;
   r.drained = drained_;

@@ -12,8 +12,9 @@
 #include "xpu/emu/Network.h"
 #include "xpu/emu/Traffic.h"
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -47,18 +48,42 @@ private:
     uint8_t vc = 0;
     bool mcast = false;
   };
+  /// The source queue: a FIFO in one vector (no allocation in the steady
+  /// state; the consumed prefix is dropped when it dominates).
+  class PendingQueue {
+  public:
+    bool empty() const { return head_ == items_.size(); }
+    const Pending &front() const { return items_[head_]; }
+    void push_back(const Pending &p) { items_.push_back(p); }
+    void pop_front() {
+      if (++head_ == items_.size()) {
+        items_.clear();
+        head_ = 0;
+      } else if (head_ >= 4096 && 2 * head_ >= items_.size()) {
+        items_.erase(items_.begin(), items_.begin() + std::ptrdiff_t(head_));
+        head_ = 0;
+      }
+    }
+
+  private:
+    std::vector<Pending> items_;
+    size_t head_ = 0;
+  };
+  // The fields a tick touches come first and fit a couple of cache lines;
+  // the generator's 2.5 KB state lives elsewhere (used once per packet).
   struct Tile {
-    explicit Tile(uint64_t seed) : rng(seed) {}
-    TrafficRng rng;
-    bool source = false;
+    explicit Tile(uint64_t seed) : rng(std::make_unique<TrafficRng>(seed)) {}
     uint64_t nextGen = kNever;
-    uint64_t packetCounter = 0;
-    std::deque<Pending> queue;
+    PendingQueue queue;
     uint32_t sentFlits = 0;      // of queue.front()
     uint8_t sinkRR = 0;          // last VC consumed
-    std::vector<uint32_t> hopsInProgress; // per VC, hops of the copy being consumed
+    bool source = false;
+    uint64_t packetCounter = 0;
+    std::unique_ptr<TrafficRng> rng;
+    std::array<uint32_t, 8> hopsInProgress{}; // per VC, hops of the copy being consumed
+    std::array<uint32_t, 8> sourceInProgress{}; // per VC, source of the copy being consumed
     // statistics
-    std::vector<uint32_t> latencies;
+    std::vector<uint64_t> latencyCounts;  // [latency] -> measured copies
     uint64_t hopSum = 0;
     uint64_t flitsCreatedInWindow = 0, flitsConsumedInWindow = 0;
   };
@@ -75,6 +100,9 @@ private:
   std::vector<MulticastGroup> groups_;
   std::unique_ptr<Network> net_;
   std::vector<Tile> tiles_;
+  std::vector<uint16_t> xOf_, yOf_;  // core coordinates (no division per packet)
+  std::vector<uint64_t> consumedBySource_;  // flits consumed in the window, by source
+  RangeDraw drawNode_, drawVc_, drawHotspot_, drawLength_;
   double packetProbability_ = 0;
   double logNoPacket_ = 0;
   uint64_t measureBegin_ = 0, measureEnd_ = 0, generationEnd_ = kNever;

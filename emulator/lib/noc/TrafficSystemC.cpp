@@ -25,6 +25,26 @@ uint64_t cycleAt(const sc_time &now, const sc_time &period) {
   return now.value() / period.value();
 }
 
+/// The current cycle without a 64-bit division per activation: every
+/// process of a cycle sees the same time stamp, so the division runs once
+/// per time step.
+class CycleClock {
+public:
+  explicit CycleClock(const sc_time &period) : period_(period.value()) {}
+  uint64_t now() {
+    const uint64_t t = sc_time_stamp().value();
+    if (t != lastTime_) {
+      lastTime_ = t;
+      lastCycle_ = t / period_;
+    }
+    return lastCycle_;
+  }
+
+private:
+  uint64_t period_;
+  uint64_t lastTime_ = UINT64_MAX, lastCycle_ = 0;
+};
+
 class GenerationCalendar;
 
 /// One tile. While busy it is dynamically sensitive to the rising edge (not
@@ -35,9 +55,8 @@ class TrafficTileModule : public sc_module {
 public:
   SC_HAS_PROCESS(TrafficTileModule);
   TrafficTileModule(sc_module_name name, TrafficEngine &eng, uint32_t id, const sc_clock &clk,
-                    GenerationCalendar &calendar)
-      : sc_module(name), eng_(eng), id_(id), clk_(clk), period_(clk.period()),
-        calendar_(calendar) {
+                    GenerationCalendar &calendar, CycleClock &cycles)
+      : sc_module(name), eng_(eng), id_(id), clk_(clk), cycles_(cycles), calendar_(calendar) {
     SC_METHOD(evaluate);  // initialised: runs at cycle 0
   }
 
@@ -57,7 +76,7 @@ private:
   TrafficEngine &eng_;
   uint32_t id_;
   const sc_clock &clk_;
-  sc_time period_;
+  CycleClock &cycles_;
   GenerationCalendar &calendar_;
   sc_event wakeEvent_;
   bool asleep_ = false;
@@ -101,16 +120,21 @@ private:
 };
 
 void TrafficTileModule::evaluate() {
-  const uint64_t now = cycleAt(sc_time_stamp(), period_);
+  const uint64_t now = cycles_.now();
   asleep_ = false;
   if (!ticked_ || now != lastTick_) {
     eng_.tickTile(id_, now);
     ticked_ = true;
     lastTick_ = now;
-    const uint64_t next = eng_.tileNextGeneration(id_);
-    if (next != scheduledGen_ && next != TrafficEngine::kNever) calendar_.schedule(next, id_);
-    scheduledGen_ = next;
     if (!eng_.tileBusy(id_)) {
+      // Asleep until the network wakes it or its next packet is due: only a
+      // sleeping tile needs the calendar (an awake one is ticked anyway; a
+      // stale entry only wakes an awake tile, which is a no-op).
+      const uint64_t next = eng_.tileNextGeneration(id_);
+      if (next != scheduledGen_ && next != TrafficEngine::kNever) {
+        calendar_.schedule(next, id_);
+        scheduledGen_ = next;
+      }
       asleep_ = true;
       next_trigger(wakeEvent_);
       return;
@@ -154,11 +178,13 @@ TrafficResult runTrafficSystemC(const ChipDescriptor &chip, const TrafficConfig 
 
   auto *clk = new sc_clock("noc_clk", sc_time(1, SC_NS));
   auto *calendar = new GenerationCalendar("noc_generation_calendar", *clk);
+  auto *cycles = new CycleClock(clk->period());
   std::vector<TrafficTileModule *> tiles;
   tiles.reserve(eng.numTiles());
   for (uint32_t t = 0; t < eng.numTiles(); ++t)
     tiles.push_back(
-        new TrafficTileModule(("tile_" + std::to_string(t)).c_str(), eng, t, *clk, *calendar));
+        new TrafficTileModule(("tile_" + std::to_string(t)).c_str(), eng, t, *clk, *calendar,
+                              *cycles));
   calendar->setTiles(tiles);
   new TrafficController("noc_controller", eng, *clk);
   eng.network().setWakeCallback([tiles](uint32_t r, uint64_t) { tiles[r]->wake(); });

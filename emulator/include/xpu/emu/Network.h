@@ -51,8 +51,6 @@ enum class EjectionCorruption : uint8_t {
   Reorder,    // swap the first two flits
 };
 
-class Router;
-
 class Network {
 public:
   /// Builds routers, links and multicast tables (XY trees from `groups`).
@@ -82,6 +80,11 @@ public:
   /// The oldest flit in the NI's ejection buffer for `vc` that has arrived by
   /// `now`, or nullptr.
   const Flit *ejectFront(uint32_t core, uint8_t vc, uint64_t now) const;
+  /// Round-robin helper for an NI that consumes one flit per cycle: the
+  /// first VC after `afterVc` (cyclically, `afterVc` itself last) whose
+  /// front flit has arrived by `now`; returns that flit and sets `vc`, or
+  /// nullptr. Same as calling ejectFront for each VC in that order.
+  const Flit *ejectNext(uint32_t core, uint8_t afterVc, uint64_t now, uint8_t &vc) const;
   /// Removes that flit; its credit reaches the router at now + 1.
   void ejectPop(uint32_t core, uint8_t vc, uint64_t now);
   /// Flits in core `core`'s ejection buffers (arrived or still on the link).
@@ -94,6 +97,9 @@ public:
   void tick(uint64_t now);
   /// True if router `r` holds no flit and expects none: it can sleep.
   bool routerIdle(uint32_t r) const;
+  /// routerIdle(r) and no flit in core r's ejection buffers (arrived or on
+  /// the link): neither the router nor the NI's receive side has work.
+  bool tileIdle(uint32_t r) const;
   /// Called when a flit is scheduled to reach an empty router `r` (or the
   /// empty ejection buffer of core `r`) at cycle `when`, and when a credit is
   /// scheduled to reach core `r`'s NI while it holds none for that VC. A
@@ -122,9 +128,9 @@ public:
 private:
   ChipDescriptor chip_;
   NetworkStats stats_;
-  std::vector<std::unique_ptr<Router>> routers_;
   std::function<void(uint32_t, uint64_t)> wake_;
-  // The implementation owns links, ejection buffers, credit counters.
+  // The implementation owns routers, links, ejection buffers, credits and
+  // the flit pool.
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

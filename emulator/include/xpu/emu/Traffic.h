@@ -75,6 +75,14 @@ struct TrafficResult {
   uint32_t width = 0, height = 0, virtualChannels = 0;
   double offeredRate = 0;     // flits created per node per cycle in the window
   double acceptedRate = 0;    // flits consumed per node per cycle in the window
+  /// Per source node: flits it sent that were consumed during the window,
+  /// per cycle (multicast copies each count). The minimum over the nodes
+  /// that inject is the rate every source got: under overload it is the
+  /// network's saturation throughput for the pattern (docs/noc.md 4.3).
+  std::vector<double> acceptedBySource;
+  double minAcceptedBySource = 0;
+  /// Per source node: flits it created during the window, per cycle.
+  std::vector<double> offeredBySource;
   uint64_t packetsMeasured = 0;  // copies of measurement packets delivered
   double avgLatency = 0;      // cycles, NI creates head -> tail consumed
   uint64_t p50Latency = 0, p99Latency = 0, maxLatency = 0;
@@ -102,6 +110,29 @@ nlohmann::json toJson(const TrafficResult &r);
 /// mesh (generalised: 4 / max(width, height) for uniform traffic).
 double uniformBisectionBound(const ChipDescriptor &chip);
 
+/// Precomputed constants for TrafficRng::below(n): the same values as
+/// below(n) without a 64-bit division per draw (n < 2^32).
+class RangeDraw {
+public:
+  explicit RangeDraw(uint64_t n = 1)
+      : n_(n), limit_(UINT64_MAX - UINT64_MAX % n), m_(UINT64_MAX / n),
+        pow2_((n & (n - 1)) == 0) {}
+  uint64_t n() const { return n_; }
+  uint64_t limit() const { return limit_; }
+  /// x % n: q = floor(x * m / 2^64) is at most 2 below x / n.
+  uint64_t mod(uint64_t x) const {
+    if (pow2_) return x & (n_ - 1);
+    const uint64_t q = uint64_t((static_cast<unsigned __int128>(x) * m_) >> 64);
+    uint64_t r = x - q * n_;
+    while (r >= n_) r -= n_;
+    return r;
+  }
+
+private:
+  uint64_t n_, limit_, m_;
+  bool pow2_;
+};
+
 /// Deterministic random numbers: std::mt19937_64 (its output sequence is
 /// fixed by the standard) with our own bounded draws, because the standard
 /// library's distributions differ between implementations.
@@ -115,6 +146,12 @@ public:
     uint64_t x;
     do x = engine_(); while (x >= limit);
     return x % n;
+  }
+  /// Same as below(r.n()).
+  uint64_t below(const RangeDraw &r) {
+    uint64_t x;
+    do x = engine_(); while (x >= r.limit());
+    return r.mod(x);
   }
   /// Uniform in [0, 1) with 53 bits.
   double unit() { return double(engine_() >> 11) * 0x1.0p-53; }

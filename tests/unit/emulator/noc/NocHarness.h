@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -37,7 +38,7 @@ class NocHarness {
 public:
   explicit NocHarness(const ChipDescriptor &chip, const std::vector<MulticastGroup> &groups = {})
       : chip_(chip), net(chip, groups), out_(chip.numCores()), sinkOn(chip.numCores(), true),
-        sinkRR_(chip.numCores(), 0) {}
+        sinkVcMask(chip.numCores(), 0xff), sinkRR_(chip.numCores(), 0) {}
 
   /// Queues an n-flit packet at `src`; returns its packet id.
   uint64_t send(uint32_t src, uint32_t dest, uint8_t vc, uint32_t flits, bool mcast = false) {
@@ -71,8 +72,10 @@ public:
         uint32_t vc = sinkRR_[c];
         for (uint32_t i = 0; i < V; ++i) {
           vc = (vc + 1) % V;
+          if (!((sinkVcMask[c] >> vc) & 1)) continue;
           if (const Flit *f = net.ejectFront(c, uint8_t(vc), now)) {
-            consumed.push_back({c, now, *f});
+            if (onConsume) onConsume(Consumed{c, now, *f});
+            if (logConsumed) consumed.push_back({c, now, *f});
             net.ejectPop(c, uint8_t(vc), now);
             sinkRR_[c] = vc;
             break;
@@ -83,7 +86,8 @@ public:
         Flit f = out_[c].front();
         out_[c].pop_front();
         net.inject(c, f, now);
-        injectedAt.push_back({c, now, f});
+        ++flitsInjected;
+        if (logConsumed) injectedAt.push_back({c, now, f});
       }
     }
     if (order)
@@ -122,6 +126,12 @@ public:
   std::vector<Consumed> consumed, injectedAt;
   std::vector<std::deque<Flit>> out_;
   std::vector<bool> sinkOn;
+  std::vector<uint8_t> sinkVcMask;  // per core: VCs the sink consumes (bit per VC)
+  /// Called for every consumed flit; with logConsumed false, `consumed` and
+  /// `injectedAt` stay empty (long runs check online instead).
+  std::function<void(const Consumed &)> onConsume;
+  bool logConsumed = true;
+  uint64_t flitsInjected = 0;
 
 private:
   std::vector<uint32_t> sinkRR_;
