@@ -19,6 +19,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <map>
 #include <sstream>
 
@@ -103,7 +105,17 @@ std::string mappingReport(ModuleOp module, const ChipDescriptor &chip) {
                     slice.str().c_str(), (unsigned long long)bytes, 100.0 * double(bytes) / chip.sramBytes);
       r << line;
     }
-    r << "  placement cost: " << graph::placementCost(g, chip, e->parts) << " (bytes per step x hops)\n";
+    {
+      const uint64_t cost = graph::placementCost(g, chip, e->parts);
+      const uint64_t bound = graph::placementLowerBound(g, chip, e->parts);
+      const std::vector<uint64_t> loads = graph::linkLoads(g, chip, e->parts);
+      char gap[32];
+      std::snprintf(gap, sizeof gap, "%.3f", bound ? double(cost) / double(bound) : 1.0);
+      r << "  placement cost: " << cost << " (bytes per step x hops), lower bound: " << bound << ", gap: " << gap
+        << "\n";
+      r << "  busiest link (unicast XY paths of partition pairs): "
+        << (loads.empty() ? 0 : *std::max_element(loads.begin(), loads.end())) << " bytes per step\n";
+    }
     // Expected traffic per directed link per step, from the messages' XY paths.
     std::map<std::pair<uint32_t, uint32_t>, uint64_t> link; // (from core, to core) -> bytes
     auto addPath = [&](uint32_t src, uint32_t dst, uint64_t bytes) {
@@ -172,11 +184,15 @@ Expected<CompileResult> runPhases(MLIRContext &ctx, ModuleOp module, const ChipD
   };
   transforms::NactPartitionOptions partOpts;
   partOpts.maxElementsPerCore = o.maxElementsPerCore;
+  transforms::NactPlaceOptions placeOpts;
+  placeOpts.strategy = graph::placeStrategyName(o.place);
+  placeOpts.seed = unsigned(o.seed);
+  placeOpts.iterations = unsigned(o.iterations);
   transforms::NactRouteOptions routeOpts;
   routeOpts.multicast = o.multicast;
   const Step steps[] = {
       {Phase::Partitioned, [&](PassManager &pm) { pm.addPass(transforms::createNactPartition(partOpts)); }},
-      {Phase::Placed, [&](PassManager &pm) { pm.addPass(transforms::createNactPlace()); }},
+      {Phase::Placed, [&](PassManager &pm) { pm.addPass(transforms::createNactPlace(placeOpts)); }},
       {Phase::Routed, [&](PassManager &pm) { pm.addPass(transforms::createNactRoute(routeOpts)); }},
       {Phase::Xpu, [&](PassManager &pm) { pm.addPass(transforms::createNactLowerToXpu()); }},
   };

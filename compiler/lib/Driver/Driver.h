@@ -8,6 +8,7 @@
 #include "xpu/Error.h"
 #include "xpu/Executable.h"
 #include "xpu/compiler/ActorGraph.h"
+#include "xpu/compiler/Mapping.h"
 #include "xpu/compiler/ReferenceExecutor.h"
 
 #include <optional>
@@ -24,6 +25,9 @@ struct CompileOptions {
   Phase stopAfter = Phase::Exe;
   unsigned maxElementsPerCore = 0;   // compute budget per core (0: SRAM only)
   bool multicast = true;
+  graph::PlaceStrategy place = graph::PlaceStrategy::Anneal; // nact-place strategy
+  uint64_t seed = 1;                 // annealing seed (deterministic per seed)
+  uint64_t iterations = 0;           // annealing moves (0: automatic)
   bool mappingReport = false;        // fill CompileResult::mappingReport
   std::string sourceName = "model";  // prefixes diagnostics
 };
@@ -31,7 +35,7 @@ struct CompileOptions {
 struct CompileResult {
   std::string ir;                    // the IR after `stopAfter` (not for Exe)
   std::optional<Executable> exe;     // set when stopAfter == Exe
-  std::string mappingReport;         // per-core SRAM, placement cost, link traffic
+  std::string mappingReport;         // per-core SRAM, placement cost, bound, gap, link traffic
 };
 
 /// Compiles an actor graph for `chip`. Errors carry every diagnostic, one per

@@ -23,14 +23,9 @@ bool isGraphOutput(const ActorGraph &g, uint32_t actor) {
   return false;
 }
 
-uint32_t hops(const ChipDescriptor &chip, uint32_t a, uint32_t b) {
-  return uint32_t(std::abs(int(chip.coreX(a)) - int(chip.coreX(b))) +
-                  std::abs(int(chip.coreY(a)) - int(chip.coreY(b))));
-}
-
-} // namespace
-
-uint64_t partitionSramBytes(const ActorGraph &g, uint32_t actor, uint32_t rows) {
+/// partitionSramBytes with the actor's incoming channel count and output
+/// flag known (partitionGraph computes them once for all actors).
+uint64_t sramBytes(const ActorGraph &g, uint32_t actor, uint32_t rows, uint32_t incoming, bool output) {
   const Actor &a = g.actors[actor];
   constexpr uint64_t kSlack = 32; // alignment padding between buffers
   uint64_t bytes = kSlack;
@@ -45,7 +40,7 @@ uint64_t partitionSramBytes(const ActorGraph &g, uint32_t actor, uint32_t rows) 
     if (a.requantize) bytes += align4(rows);              // int8 output
     break;
   default: {
-    const uint32_t k = incomingChannels(g, actor);
+    const uint32_t k = incoming;
     bytes += 20 + 4ull * rows * (a.kind == ActorKind::CubaLIF ? 2 : 1); // state
     bytes += 4ull * rows;                                 // summed current
     if (k > 1) bytes += 4ull * rows * k;                  // one staging slice per channel
@@ -53,14 +48,27 @@ uint64_t partitionSramBytes(const ActorGraph &g, uint32_t actor, uint32_t rows) 
     break;
   }
   }
-  if (rows < a.outSize && isGraphOutput(g, actor))
+  if (rows < a.outSize && output)
     bytes += align4(uint64_t(a.outSize) * elemBytes(a.outType)); // gathered output
   return bytes;
+}
+
+} // namespace
+
+uint64_t partitionSramBytes(const ActorGraph &g, uint32_t actor, uint32_t rows) {
+  return sramBytes(g, actor, rows, incomingChannels(g, actor), isGraphOutput(g, actor));
 }
 
 Expected<std::vector<Partition>> partitionGraph(const ActorGraph &g, const ChipDescriptor &chip,
                                                 const PartitionOptions &opts) {
   std::vector<Partition> parts;
+  std::vector<uint32_t> incoming(g.actors.size(), 0);
+  std::vector<bool> output(g.actors.size(), false);
+  for (const Channel &c : g.channels) ++incoming[c.to];
+  for (const GraphOutput &o : g.outputs) output[o.actor] = true;
+  auto partitionSramBytes = [&](const ActorGraph &, uint32_t actor, uint32_t rows) {
+    return sramBytes(g, actor, rows, incoming[actor], output[actor]);
+  };
   for (uint32_t ai = 0; ai < g.actors.size(); ++ai) {
     const Actor &a = g.actors[ai];
     uint32_t k = 1;
@@ -116,51 +124,6 @@ uint64_t trafficBytes(const ActorGraph &g, const Partition &from, const Partitio
   if (from.actor == to.actor && to.index == 0 && from.index != 0 && isGraphOutput(g, from.actor))
     bytes += uint64_t(from.size()) * eb; // output gather
   return bytes;
-}
-
-std::optional<Error> placePartitions(const ActorGraph &g, const ChipDescriptor &chip,
-                                     std::vector<Partition> &parts) {
-  if (parts.size() > chip.numCores())
-    return Error{"the graph needs " + std::to_string(parts.size()) + " cores (one per partition) but the " +
-                 std::to_string(chip.width) + "x" + std::to_string(chip.height) + " chip has " +
-                 std::to_string(chip.numCores())};
-  std::vector<uint32_t> rank(g.actors.size());
-  std::vector<uint32_t> order = g.topologicalOrder();
-  for (uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
-  std::vector<uint32_t> seq(parts.size());
-  for (uint32_t i = 0; i < seq.size(); ++i) seq[i] = i;
-  std::stable_sort(seq.begin(), seq.end(), [&](uint32_t a, uint32_t b) {
-    return rank[parts[a].actor] < rank[parts[b].actor];
-  });
-  std::vector<bool> used(chip.numCores(), false);
-  std::vector<uint32_t> placed;
-  for (uint32_t p : seq) {
-    uint64_t best = UINT64_MAX;
-    uint32_t bestCore = 0;
-    for (uint32_t c = 0; c < chip.numCores(); ++c) {
-      if (used[c]) continue;
-      uint64_t cost = 0;
-      for (uint32_t q : placed)
-        cost += (trafficBytes(g, parts[p], parts[q]) + trafficBytes(g, parts[q], parts[p])) *
-                hops(chip, c, parts[q].core);
-      if (cost < best) {
-        best = cost;
-        bestCore = c;
-      }
-    }
-    parts[p].core = bestCore;
-    used[bestCore] = true;
-    placed.push_back(p);
-  }
-  return std::nullopt;
-}
-
-uint64_t placementCost(const ActorGraph &g, const ChipDescriptor &chip, const std::vector<Partition> &parts) {
-  uint64_t cost = 0;
-  for (const Partition &a : parts)
-    for (const Partition &b : parts)
-      if (&a != &b) cost += trafficBytes(g, a, b) * hops(chip, a.core, b.core);
-  return cost;
 }
 
 Expected<Routing> routeMessages(const ActorGraph &g, const ChipDescriptor &chip,

@@ -11,6 +11,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 
+#include <cstdio>
+
 namespace xpu::transforms {
 #define GEN_PASS_DEF_NACTPARTITION
 #define GEN_PASS_DEF_NACTPLACE
@@ -57,15 +59,35 @@ struct NactPlacePass : impl::NactPlaceBase<NactPlacePass> {
         graph.emitError() << "is not partitioned: run --nact-partition first";
         return signalPassFailure();
       }
+      graph::PlaceOptions opts;
+      auto s = graph::placeStrategyFromName(strategy);
+      if (!s) {
+        graph.emitError() << "unknown placement strategy '" << strategy << "' (expected greedy or anneal)";
+        return signalPassFailure();
+      }
+      opts.strategy = *s;
+      opts.seed = seed;
+      opts.iterations = iterations;
+      opts.balanceWeight = balanceWeight;
+      opts.spareCores = spareCores;
       std::vector<graph::Partition> parts = e->parts;
-      if (auto err = graph::placePartitions(e->graph, *chip, parts)) {
+      graph::PlaceReport r;
+      if (auto err = graph::placePartitions(e->graph, *chip, parts, opts, report ? &r : nullptr)) {
         graph.emitError() << err->message;
         return signalPassFailure();
       }
       bridge::recordPartitions(*e, parts, /*placed=*/true, *chip);
-      if (report)
-        graph.emitRemark() << "placement cost " << graph::placementCost(e->graph, *chip, parts)
-                           << " (bytes per step x hops) over " << parts.size() << " cores";
+      if (report) {
+        char gap[32];
+        std::snprintf(gap, sizeof gap, "%.3f", r.gap());
+        auto remark = graph.emitRemark();
+        remark << "placement cost " << r.cost << " (bytes per step x hops) over " << parts.size()
+               << " cores, lower bound " << r.lowerBound << ", gap " << gap << ", max link load "
+               << r.maxLinkLoad << " B (" << graph::placeStrategyName(opts.strategy);
+        if (opts.strategy == graph::PlaceStrategy::Anneal)
+          remark << " seed " << opts.seed << ", greedy cost " << r.greedyCost << ", " << r.moves << " moves";
+        remark << ")";
+      }
     }
   }
 };
@@ -101,6 +123,11 @@ struct CompilePipelineOptions : PassPipelineOptions<CompilePipelineOptions> {
                                       llvm::cl::init(0)};
   Option<bool> multicast{*this, "multicast", llvm::cl::desc("use multicast groups for fan-out"),
                          llvm::cl::init(true)};
+  Option<std::string> place{*this, "place", llvm::cl::desc("placement strategy: greedy | anneal"),
+                            llvm::cl::init("anneal")};
+  Option<unsigned> seed{*this, "seed", llvm::cl::desc("annealing random seed"), llvm::cl::init(1)};
+  Option<unsigned> iterations{*this, "iterations", llvm::cl::desc("annealing moves (0: automatic)"),
+                              llvm::cl::init(0)};
 };
 
 } // namespace
@@ -109,7 +136,11 @@ void buildCompilePipeline(OpPassManager &pm, const CompileOptions &options) {
   pm.addPass(createNactInferShapes());
   pm.addPass(createNactQuantize());
   pm.addPass(createNactPartition(NactPartitionOptions{options.maxElementsPerCore}));
-  pm.addPass(createNactPlace());
+  NactPlaceOptions place;
+  place.strategy = options.place;
+  place.seed = options.seed;
+  place.iterations = options.iterations;
+  pm.addPass(createNactPlace(place));
   pm.addPass(createNactRoute(NactRouteOptions{options.multicast}));
   pm.addPass(createNactLowerToXpu());
 }
@@ -122,6 +153,9 @@ void registerCompilePipeline() {
         CompileOptions c;
         c.maxElementsPerCore = o.maxElementsPerCore;
         c.multicast = o.multicast;
+        c.place = o.place;
+        c.seed = o.seed;
+        c.iterations = o.iterations;
         buildCompilePipeline(pm, c);
       });
 }

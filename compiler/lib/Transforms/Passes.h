@@ -6,6 +6,7 @@
 #include "mlir/Pass/Pass.h"
 
 #include <memory>
+#include <string>
 
 namespace xpu::transforms {
 
@@ -20,6 +21,9 @@ mlir::LogicalResult expandBufferOps(mc::CoreOp core);
 struct CompileOptions {
   unsigned maxElementsPerCore = 0;
   bool multicast = true;
+  std::string place = "anneal";   // nact-place strategy: greedy | anneal
+  unsigned seed = 1;              // annealing seed
+  unsigned iterations = 0;        // annealing moves (0: automatic)
 };
 /// partition, place, route, lower-to-xpu: the flow shared by xpu-cc and
 /// `xpu-opt --pass-pipeline='builtin.module(xpu-compile)'`.

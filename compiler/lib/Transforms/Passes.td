@@ -74,14 +74,27 @@ def NactPartition : Pass<"nact-partition", "::mlir::ModuleOp"> {
 def NactPlace : Pass<"nact-place", "::mlir::ModuleOp"> {
   let summary = "Place slices on cores, keeping communicating slices close";
   let description = [{
-    Deterministic greedy placement, one slice per core: slices in topological
-    order, each on the free core that minimises bytes-per-step x XY hops to
-    the slices already placed (ties: lowest core id). Records
-    `xpu.placement = array<i32: x0, y0, ...>` and reports the placement cost
-    as a remark with `report`.
+    One slice per core. `strategy=greedy`: deterministic, slices in
+    topological order, each on the free core that minimises bytes-per-step x
+    XY hops to the slices already placed (ties: lowest core id).
+    `strategy=anneal` (default): simulated annealing from the greedy
+    placement, swapping and moving slices over all cores to lower bytes x
+    hops plus `balance-weight` x sum over directed links of load^2 / (largest
+    pair traffic); deterministic per `seed`, never worse than the greedy
+    start (docs/mapping.md). Records `xpu.placement = array<i32: x0, y0, ...>`;
+    with `report`, a remark gives the cost, a lower bound on it, the gap
+    (cost / bound) and the busiest link's load.
   }];
   let options = [
-    Option<"report", "report", "bool", "false", "emit the placement cost as a remark">
+    Option<"report", "report", "bool", "false", "emit the placement cost, lower bound and gap as a remark">,
+    Option<"strategy", "strategy", "std::string", "\"anneal\"", "greedy | anneal">,
+    Option<"seed", "seed", "unsigned", "1", "annealing random seed">,
+    Option<"iterations", "iterations", "unsigned", "0",
+           "annealing moves (0: automatic, 200 per slice, at least 20000, at most 4M)">,
+    Option<"balanceWeight", "balance-weight", "double", "0",
+           "weight of the link-load balance term of the annealing objective">,
+    Option<"spareCores", "spare-cores", "unsigned", "0",
+           "cores (the highest ids) kept free, for spawn bounds">
   ];
 }
 

@@ -29,8 +29,13 @@ per core, emit an executable (docs/compiler.md).
   --max-elements-per-core=N compute budget: at most N rows/neurons of an
                             actor per core (default 0: limited by SRAM only)
   --no-multicast            use unicast messages for fan-out
-  --mapping-report          print per-core SRAM use, placement cost and the
-                            expected traffic on every link
+  --place=greedy|anneal     placement: greedy, or simulated annealing from
+                            the greedy placement (default anneal)
+  --seed N                  annealing seed (default 1; same seed, same result)
+  --place-iterations N      annealing moves (default 0: automatic)
+  --mapping-report          print per-core SRAM use, placement cost, a lower
+                            bound on it and the gap, and the expected
+                            traffic on every link
   --run                     run the compiled model on the SystemC emulator
   --steps N                 timesteps to run (default 1)
   --inputs SPEC             input values, repeatable:
@@ -99,6 +104,17 @@ int main(int argc, char **argv) {
       uint64_t n;
       if (!number("--max-elements-per-core", n)) return usageError("--max-elements-per-core needs a number");
       opts.maxElementsPerCore = unsigned(n);
+    } else if (is("--place")) {
+      auto v = value("--place");
+      auto s = v ? xpu::graph::placeStrategyFromName(*v) : std::nullopt;
+      if (!s) return usageError("--place expects greedy or anneal");
+      opts.place = *s;
+    } else if (is("--seed")) {
+      if (!number("--seed", opts.seed) || opts.seed > 0xffffffffull)
+        return usageError("--seed needs a number below 2^32");
+    } else if (is("--place-iterations")) {
+      if (!number("--place-iterations", opts.iterations) || opts.iterations > 0xffffffffull)
+        return usageError("--place-iterations needs a number below 2^32");
     } else if (a == "--no-multicast") {
       opts.multicast = false;
     } else if (a == "--mapping-report") {

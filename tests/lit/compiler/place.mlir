@@ -1,4 +1,4 @@
-// RUN: xpu-opt %s --nact-partition=max-elements-per-core=4 --nact-place=report=true 2>&1 | FileCheck %s
+// RUN: xpu-opt %s --nact-partition=max-elements-per-core=4 "--nact-place=strategy=greedy report=true" 2>&1 | FileCheck %s
 // REQUIRES: mlir
 // Greedy placement: each slice goes to the free core closest (in bytes x
 // hops) to the slices it talks to; ties go to the lowest core id.

@@ -11,6 +11,7 @@
 #include "xpu/compiler/ActorGraph.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,15 +46,73 @@ Expected<std::vector<Partition>> partitionGraph(const ActorGraph &g, const ChipD
 /// Bytes per step sent from partition `from` to partition `to` (0 if none).
 uint64_t trafficBytes(const ActorGraph &g, const Partition &from, const Partition &to);
 
+enum class PlaceStrategy : uint8_t { Greedy, Anneal };
+const char *placeStrategyName(PlaceStrategy s);
+std::optional<PlaceStrategy> placeStrategyFromName(const std::string &name);
+
+struct PlaceOptions {
+  PlaceStrategy strategy = PlaceStrategy::Anneal;
+  /// Annealing: the run is a pure function of (graph, chip, options); the
+  /// same seed gives the same placement on every run.
+  uint64_t seed = 1;
+  /// Annealing moves (swap or move) to try; 0: automatic,
+  /// clamp(200 x partitions, 20'000, 4'000'000).
+  uint64_t iterations = 0;
+  /// Weight of the link-load balance term of the annealing objective: a byte
+  /// on a directed link costs 1 + balanceWeight x (link load / heaviest pair
+  /// traffic), i.e. objective = traffic x hops + balanceWeight x
+  /// sum(load^2) / max pair traffic (placementObjective). 0 (default): traffic x
+  /// hops only; a positive weight also spreads load (docs/mapping.md says why
+  /// the default is 0).
+  double balanceWeight = 0;
+  /// Hook for spawn bounds: the `spareCores` highest core ids stay free (no
+  /// partition is placed there). 0 until the model has spawn.
+  uint32_t spareCores = 0;
+};
+
+/// What a placement achieved (filled by placePartitions when asked).
+struct PlaceReport {
+  uint64_t cost = 0;            // placementCost: bytes per step x hops
+  uint64_t lowerBound = 0;      // placementLowerBound (any placement costs at least this)
+  uint64_t greedyCost = 0;      // cost of the greedy start
+  uint64_t maxLinkLoad = 0;     // bytes per step on the busiest directed link
+  double objective = 0;         // placementObjective of the result
+  double greedyObjective = 0;   // ... of the greedy start (annealing never ends above it)
+  uint64_t moves = 0, accepted = 0; // annealing moves tried / accepted
+  double gap() const { return lowerBound ? double(cost) / double(lowerBound) : 1.0; }
+};
+
 /// Greedy deterministic placement, one partition per core: partitions in
 /// topological order, each on the free core minimising traffic x hops to the
 /// partitions already placed (ties: lowest core id). Fails if there are more
 /// partitions than cores.
 std::optional<Error> placePartitions(const ActorGraph &g, const ChipDescriptor &chip,
                                      std::vector<Partition> &parts);
+/// Placement with a strategy: greedy (above), or simulated annealing
+/// started from the greedy placement, swapping and moving partitions over all
+/// cores (one per core) to lower placementObjective; the result is never
+/// worse than the greedy start. Fills `report` if given.
+std::optional<Error> placePartitions(const ActorGraph &g, const ChipDescriptor &chip,
+                                     std::vector<Partition> &parts, const PlaceOptions &opts,
+                                     PlaceReport *report = nullptr);
 /// Sum over communicating partition pairs of bytes per step x XY hops.
 uint64_t placementCost(const ActorGraph &g, const ChipDescriptor &chip,
                        const std::vector<Partition> &parts);
+/// A lower bound on placementCost over all placements of `parts` on `chip`
+/// (docs/mapping.md): each pair's traffic is charged to one of its two
+/// partitions (the one with more neighbours); a partition's charged pairs,
+/// heaviest first, go at best to distinct cores at distances 1, 1, 1, 1, 2
+/// (x8), 3 (x12), ... since at most 4d cores lie at distance d of a core.
+uint64_t placementLowerBound(const ActorGraph &g, const ChipDescriptor &chip,
+                             const std::vector<Partition> &parts);
+/// Bytes per step on every directed link (index core * 4 + direction, 0: +x,
+/// 1: -x, 2: +y, 3: -y) when each partition pair's traffic follows its XY path.
+std::vector<uint64_t> linkLoads(const ActorGraph &g, const ChipDescriptor &chip,
+                                const std::vector<Partition> &parts);
+/// The annealing objective: placementCost + balanceWeight x sum over links
+/// of load^2 / (largest traffic of one partition pair).
+double placementObjective(const ActorGraph &g, const ChipDescriptor &chip, const std::vector<Partition> &parts,
+                          double balanceWeight);
 
 /// One message sent every step: elements [begin, end) of the source actor's
 /// output, from one partition to one or more partitions, into the same
