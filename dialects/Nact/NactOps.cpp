@@ -173,7 +173,7 @@ namespace {
 /// Finds a cycle of actors whose messages all arrive in the same timestep.
 class CycleFinder {
 public:
-  explicit CycleFinder(GraphOp graph) : graph(graph) {}
+  explicit CycleFinder(GraphOp graph) : graph(graph), table(graph) {}
 
   void addEdge(SymbolRefAttr src, SymbolRefAttr dst, Operation *channel) {
     // Graph inputs and outputs are not actors: they cannot close a cycle.
@@ -201,7 +201,7 @@ private:
   };
 
   bool delays(StringAttr name) {
-    auto actor = dyn_cast_or_null<ActorOpInterface>(graph.lookupSymbol(name));
+    auto actor = dyn_cast_or_null<ActorOpInterface>(table.lookup(name));
     return actor && actor.delaysMessages();
   }
 
@@ -232,6 +232,7 @@ private:
   }
 
   GraphOp graph;
+  SymbolTable table; // hashed lookups keep the check linear in the graph
   llvm::MapVector<StringAttr, SmallVector<Edge>> edges;
   llvm::DenseMap<StringAttr, Color> color;
   SmallVector<Operation *> path, cycle;
@@ -596,9 +597,12 @@ struct Endpoint {
 /// Resolves `@actor::@port` (or `@input`/`@output` of the graph) to the op
 /// that owns the port and the port's message type.
 static FailureOr<Endpoint> resolveEndpoint(Operation *user, SymbolRefAttr ref,
-                                           bool isSource) {
+                                           bool isSource,
+                                           SymbolTableCollection &tables) {
   auto graph = user->getParentOfType<GraphOp>();
-  Operation *target = graph.lookupSymbol(ref.getRootReference());
+  // The collection caches a hash table per graph: linear lookups here made
+  // verifying a graph quadratic in its size.
+  Operation *target = tables.lookupSymbolIn(graph, ref.getRootReference());
   if (ref.getNestedReferences().empty()) {
     if (isSource) {
       if (auto input = dyn_cast_or_null<InputOp>(target))
@@ -642,11 +646,12 @@ static FailureOr<Endpoint> resolveEndpoint(Operation *user, SymbolRefAttr ref,
 }
 
 static LogicalResult verifyConnection(Operation *user, SymbolRefAttr srcRef,
-                                      SymbolRefAttr dstRef) {
-  FailureOr<Endpoint> src = resolveEndpoint(user, srcRef, /*isSource=*/true);
+                                      SymbolRefAttr dstRef,
+                                      SymbolTableCollection &tables) {
+  FailureOr<Endpoint> src = resolveEndpoint(user, srcRef, /*isSource=*/true, tables);
   if (failed(src))
     return failure();
-  FailureOr<Endpoint> dst = resolveEndpoint(user, dstRef, /*isSource=*/false);
+  FailureOr<Endpoint> dst = resolveEndpoint(user, dstRef, /*isSource=*/false, tables);
   if (failed(dst))
     return failure();
   if (src->type == dst->type)
@@ -682,8 +687,8 @@ static LogicalResult checkCapacity(Operation *op, int64_t capacity) {
 
 LogicalResult ChannelOp::verify() { return checkCapacity(*this, getCapacity()); }
 
-LogicalResult ChannelOp::verifySymbolUses(SymbolTableCollection &) {
-  return verifyConnection(*this, getSrc(), getDst());
+LogicalResult ChannelOp::verifySymbolUses(SymbolTableCollection &tables) {
+  return verifyConnection(*this, getSrc(), getDst(), tables);
 }
 
 LogicalResult MulticastOp::verify() {
@@ -692,9 +697,9 @@ LogicalResult MulticastOp::verify() {
   return checkCapacity(*this, getCapacity());
 }
 
-LogicalResult MulticastOp::verifySymbolUses(SymbolTableCollection &) {
+LogicalResult MulticastOp::verifySymbolUses(SymbolTableCollection &tables) {
   for (auto dst : getDsts().getAsRange<SymbolRefAttr>())
-    if (failed(verifyConnection(*this, getSrc(), dst)))
+    if (failed(verifyConnection(*this, getSrc(), dst, tables)))
       return failure();
   return success();
 }

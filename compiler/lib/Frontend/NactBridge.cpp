@@ -451,12 +451,14 @@ FailureOr<ChipDescriptor> targetChip(ModuleOp module) {
 
 void recordPartitions(const ExportedGraph &e, const std::vector<graph::Partition> &parts, bool placed,
                       const ChipDescriptor &chip) {
+  std::vector<std::vector<const graph::Partition *>> byActor(e.actorOps.size());
+  for (const graph::Partition &p : parts) byActor[p.actor].push_back(&p);
   for (uint32_t i = 0; i < e.actorOps.size(); ++i) {
     Operation *op = e.actorOps[i];
     Builder b(op->getContext());
     std::vector<int32_t> bounds, place;
-    for (const graph::Partition &p : parts) {
-      if (p.actor != i) continue;
+    for (const graph::Partition *pp : byActor[i]) {
+      const graph::Partition &p = *pp;
       if (bounds.empty()) bounds.push_back(int32_t(p.begin));
       bounds.push_back(int32_t(p.end));
       if (placed) {

@@ -149,6 +149,14 @@ struct NactLowerToXpuPass : impl::NactLowerToXpuBase<NactLowerToXpuPass> {
       outputsOf[o.actor].push_back(o.name);
     }
 
+    // Messages by source and by destination slice, in routing order (the
+    // order of sends and receives on each core).
+    std::vector<std::vector<const Message *>> bySrc(parts.size()), byDst(parts.size());
+    for (const Message &m : routing.messages) {
+      bySrc[m.srcPart].push_back(&m);
+      for (uint32_t d : m.dstParts) byDst[d].push_back(&m);
+    }
+
     for (uint32_t pi = 0; pi < parts.size(); ++pi) {
       const Partition &p = parts[pi];
       const Actor &a = g.actors[p.actor];
@@ -214,11 +222,10 @@ struct NactLowerToXpuPass : impl::NactLowerToXpuBase<NactLowerToXpuPass> {
       {
         std::map<uint32_t, std::set<uint32_t>> sourcesOf;
         std::map<uint32_t, uint32_t> largest;
-        for (const Message &m : routing.messages)
-          if (std::find(m.dstParts.begin(), m.dstParts.end(), pi) != m.dstParts.end()) {
-            sourcesOf[m.mailbox].insert(parts[m.srcPart].core);
-            largest[m.mailbox] = std::max(largest[m.mailbox], m.bytes);
-          }
+        for (const Message *m : byDst[pi]) {
+          sourcesOf[m->mailbox].insert(parts[m->srcPart].core);
+          largest[m->mailbox] = std::max(largest[m->mailbox], m->bytes);
+        }
         uint32_t stage = 0;
         for (const auto &[mb, sources] : sourcesOf)
           if (sources.size() > 1) stage = std::max(stage, largest[mb]);
@@ -242,13 +249,10 @@ struct NactLowerToXpuPass : impl::NactLowerToXpuBase<NactLowerToXpuPass> {
         if (m.group >= 0) c.mcast("g" + std::to_string(m.group), out.buffer, off, m.bytes, m.mailbox);
         else c.send(parts[m.dstParts[0]].core, out.buffer, off, m.bytes, m.mailbox);
       };
-      auto isDest = [&](const Message &m) {
-        return std::find(m.dstParts.begin(), m.dstParts.end(), pi) != m.dstParts.end();
-      };
 
       // ---- prologue: delay-1 messages of step -1 carry zeros
-      for (const Message &m : routing.messages)
-        if (m.srcPart == pi && m.delay) emitSend(m);
+      for (const Message *m : bySrc[pi])
+        if (m->delay) emitSend(*m);
 
       // ---- the timestep loop
       // Receives of one phase (inputs, or output gathers). A mailbox shared
@@ -258,10 +262,10 @@ struct NactLowerToXpuPass : impl::NactLowerToXpuBase<NactLowerToXpuPass> {
       auto receive = [&](bool gathers) {
         std::map<uint32_t, std::vector<const Message *>> byMailbox;
         std::vector<uint32_t> order;
-        for (const Message &m : routing.messages)
-          if ((m.channel == kGather) == gathers && isDest(m)) {
-            if (!byMailbox.count(m.mailbox)) order.push_back(m.mailbox);
-            byMailbox[m.mailbox].push_back(&m);
+        for (const Message *m : byDst[pi])
+          if ((m->channel == kGather) == gathers) {
+            if (!byMailbox.count(m->mailbox)) order.push_back(m->mailbox);
+            byMailbox[m->mailbox].push_back(m);
           }
         for (uint32_t mb : order) {
           const auto &msgs = byMailbox[mb];
@@ -347,8 +351,7 @@ struct NactLowerToXpuPass : impl::NactLowerToXpuBase<NactLowerToXpuPass> {
         for (size_t k = 0; k < outputsOf[p.actor].size(); ++k)
           if (k == 0 || partCount[p.actor] == 1)
             c.copy(outputsOf[p.actor][k], int32_t(p.begin * eb), out.buffer, out.baseOffset, rows * eb);
-      for (const Message &m : routing.messages)
-        if (m.srcPart == pi) emitSend(m);
+      for (const Message *m : bySrc[pi]) emitSend(*m);
       receive(/*gathers=*/true);
       // Further outputs of a gathered actor copy the first one.
       if (p.index == 0 && partCount[p.actor] > 1)

@@ -33,7 +33,8 @@ struct Wiring {
 
 Wiring wire(nact::GraphOp graph) {
   Wiring w;
-  auto resolve = [&](SymbolRefAttr ref) { return graph.lookupSymbol(ref.getRootReference()); };
+  SymbolTable table(graph); // hashed: one lookup per endpoint, not a scan
+  auto resolve = [&](SymbolRefAttr ref) { return table.lookup(ref.getRootReference()); };
   auto connect = [&](SymbolRefAttr src, SymbolRefAttr dst, bool delayed) {
     Operation *s = resolve(src), *d = resolve(dst);
     if (!s || !d) return;
