@@ -442,6 +442,11 @@ struct Network::Impl {
   mutable std::vector<uint64_t> lastNow; // per core
 
   uint64_t routerFlits = 0, ejectFlits = 0;
+  // Observation hooks (setTraverseCallback / setCreditCallback): `observed`
+  // is the one branch traverse() pays when neither is set.
+  bool observed = false;
+  std::function<void(uint32_t, uint8_t, uint8_t, const Flit &, uint64_t)> onTraverse;
+  std::function<void(uint32_t, uint8_t, uint8_t, uint64_t)> onCredit;
   std::vector<std::vector<uint8_t>> tables;
   ConservationChecker checker;
 
@@ -684,6 +689,13 @@ struct Network::Impl {
     return true;
   }
 
+  // Out of line: keeps the hook calls off traverse()'s hot path.
+  [[gnu::noinline, gnu::cold]] void observe(uint32_t r, uint32_t port, uint32_t vc, uint8_t o,
+                                            uint32_t fi, bool lastCopy, uint64_t now) {
+    if (onTraverse) onTraverse(r, uint8_t(port), o, pool[fi], now);
+    if (lastCopy && onCredit) onCredit(r, uint8_t(port), uint8_t(vc), now);
+  }
+
   template <uint32_t VV>
   void traverse(Router &rt, uint32_t port, uint32_t vc, uint8_t o, uint16_t offset, uint64_t now) {
     const uint32_t q = port * VV + vc;
@@ -696,6 +708,8 @@ struct Network::Impl {
     const bool lastCopy = st.mcMask == 0 || st.mcMask == (1u << o);
     // A branch other than the last sends a copy; the last one moves the flit.
     if (!lastCopy) fi = cloneFlit(fi);
+    if (__builtin_expect(observed, false))
+      observe(rt.id, port, vc, o, fi, lastCopy, now);
 
     // Send downstream.
     if (o == kLocal) {
@@ -960,6 +974,17 @@ bool Network::tileIdle(uint32_t r) const {
 
 void Network::setWakeCallback(std::function<void(uint32_t r, uint64_t when)> cb) {
   wake_ = std::move(cb);
+}
+
+void Network::setTraverseCallback(
+    std::function<void(uint32_t, uint8_t, uint8_t, const Flit &, uint64_t)> cb) {
+  impl_->onTraverse = std::move(cb);
+  impl_->observed = bool(impl_->onTraverse) || bool(impl_->onCredit);
+}
+
+void Network::setCreditCallback(std::function<void(uint32_t, uint8_t, uint8_t, uint64_t)> cb) {
+  impl_->onCredit = std::move(cb);
+  impl_->observed = bool(impl_->onTraverse) || bool(impl_->onCredit);
 }
 
 bool Network::quiescent() const { return impl_->routerFlits == 0 && impl_->ejectFlits == 0; }

@@ -3,18 +3,19 @@
 //
 // Both sides get the same injected flits and the same NI consumption (hence
 // the same credits) every cycle. Compared every cycle, on both sides:
-//  - every output port of every router: flit valid (model: the per-link
-//    counters NetworkStats::linkFlits, which count switch traversals);
-//  - the Local input credits each NI holds, per VC (router credit_o);
+//  - every output port of every router (interior links and Local): the flit
+//    sent, all fields (payload, vc, head, tail), at the exact cycle (model:
+//    Network::setTraverseCallback, the flit as it wins switch traversal);
+//  - every credit every router returns on every input port, with its VC, at
+//    the exact cycle (model: Network::setCreditCallback; RTL: credit_o);
+//  - the Local input credits each NI holds, per VC;
 //  - each NI's ejection occupancy (flits sent by the Local output port) and
 //    which VCs have a flit ready;
-//  - every ejected flit, all fields (payload, vc, head, tail), when the NI
-//    consumes it; the divergence is dated at the cycle the RTL's Local
-//    output sent it.
+//  - every ejected flit, all fields, again when the NI consumes it;
 //  - the RTL's sticky protocol error flags.
-// Interior links' flit contents and credits are not visible through the
-// model's public API: docs/rtl.md and /work/notes/rtl.md name the accessor
-// that would add them.
+// CosimConfig::compareLinkContents = false restores the older, weaker check
+// (interior ports by flit valid only, credits only as NI credit counts); the
+// tests use it to show what the full comparison adds.
 //
 // On the first divergence the harness stops and builds a report: cycle,
 // router, port, expected (model) vs actual (RTL), and the last `history`
@@ -80,6 +81,26 @@ struct CosimConfig {
   // VCD of every router for cycles [traceBegin, traceEnd] (empty: none).
   std::string vcdPath;
   uint64_t traceBegin = 0, traceEnd = 0;
+  // Compare every output port's flit contents and every credit_o at the
+  // exact cycle (false: valid bits of output ports only; contents at the NI).
+  bool compareLinkContents = true;
+};
+
+/// Test-only corruption of the RTL side of a link, as if a wire flipped:
+/// the `nth` flit (0-based) router `router` sends on output `port` has its
+/// payload XORed with `dataXor` (and its VC with `vcXor`) before the harness
+/// compares it and before the neighbour (or NI) receives it. With `credit`,
+/// the `nth` credit router `router` returns on input `port` instead has its
+/// VC XORed with `vcXor`.
+struct LinkCorruption {
+  uint32_t router = 0;
+  unsigned port = 0;
+  bool credit = false;
+  uint64_t nth = 0;
+  uint64_t dataXor = 0;
+  uint8_t vcXor = 0;
+  uint64_t seen = 0;            // flits counted so far on that port
+  int64_t appliedCycle = -1;    // cycle it was applied (-1: not yet)
 };
 
 struct Divergence {
@@ -110,6 +131,10 @@ inline std::string flitText(const LinkFlit &f) {
     os << " 0x" << std::hex << f.data << std::dec;
   }
   return os.str();
+}
+
+inline std::string creditText(const LinkCredit &c) {
+  return c.valid ? "credit vc" + std::to_string(unsigned(c.vc)) : "no credit";
 }
 
 inline LinkFlit toLink(const emu::Flit &f) {
@@ -167,6 +192,31 @@ public:
     for (uint32_t g = 0; g < cfg_.groups.size(); ++g)
       if (cfg_.groups[g].source < N_) groupsOf_[cfg_.groups[g].source].push_back(g);
     hist_.assign(std::max(1u, cfg_.history), CycleRecord(N_, V_));
+    modelOut_.assign(N_, {});
+    modelFrom_.assign(N_, {});
+    modelCredit_.assign(N_, {});
+    modelOutCount_.assign(N_, {});
+    modelCreditCount_.assign(N_, {});
+    if (cfg_.compareLinkContents) {
+      net_.setTraverseCallback([this](uint32_t r, uint8_t in, uint8_t out, const emu::Flit &f,
+                                      uint64_t now) {
+        if (r >= N_ || out >= kPorts || now != now_) {
+          if (!div_) diverge(now_, now_, int(r), int(out), "model traverse callback out of range", "", "");
+          return;
+        }
+        modelOut_[r][out] = toLink(f);
+        modelFrom_[r][out] = in;
+        ++modelOutCount_[r][out];
+      });
+      net_.setCreditCallback([this](uint32_t r, uint8_t in, uint8_t vc, uint64_t now) {
+        if (r >= N_ || in >= kPorts || now != now_) {
+          if (!div_) diverge(now_, now_, int(r), int(in), "model credit callback out of range", "", "");
+          return;
+        }
+        modelCredit_[r][in] = {true, vc};
+        ++modelCreditCount_[r][in];
+      });
+    }
   }
 
   ~RouterCosim() {
@@ -185,6 +235,9 @@ public:
   uint64_t packetsInjected() const { return packetsInjected_; }
   uint64_t mcastPacketsInjected() const { return mcastInjected_; }
   uint64_t flitHops() const { return net_.stats().flitHops; }
+  /// Test-only: corrupts a flit on an RTL output (see LinkCorruption).
+  void addLinkCorruption(const LinkCorruption &c) { corrupt_.push_back(c); }
+  const std::vector<LinkCorruption> &linkCorruptions() const { return corrupt_; }
   /// Stop (or resume) NI `core` consuming flits: credits are withheld.
   void setSinkStalled(uint32_t core, bool stalled) {
     forcedStall_.resize(N_);
@@ -261,6 +314,7 @@ public:
       for (unsigned p = 0; p < kPorts; ++p) {
         cur_[r][p] = outFlit(m, p);
         curCredit_[r][p] = outCredit(m, p);
+        if (!corrupt_.empty()) applyCorruption(r, p, t);
         if (cur_[r][p].valid) rec.rtlMask[r] |= uint8_t(1u << p);
         rec.rtlOut[r][p] = cur_[r][p];
       }
@@ -284,7 +338,16 @@ public:
     }
     rec.stages |= kInject;
 
-    // 3. The model's routers for cycle t; compare every output port.
+    // 3. The model's routers for cycle t; compare every output port (the
+    //    flit sent) and every input port (the credit returned).
+    const bool full = cfg_.compareLinkContents;
+    if (full)
+      for (uint32_t r = 0; r < N_; ++r) {
+        modelOut_[r] = {};
+        modelCredit_[r] = {};
+        modelOutCount_[r] = {};
+        modelCreditCount_[r] = {};
+      }
     try {
       net_.tick(t);
     } catch (const std::exception &e) {
@@ -292,15 +355,39 @@ public:
     }
     rec.stages |= kModel;
     const auto &links = net_.stats().linkFlits;
-    for (uint32_t r = 0; r < N_; ++r)
+    for (uint32_t r = 0; r < N_; ++r) {
+      if (full) {
+        rec.modelOut[r] = modelOut_[r];
+        rec.modelFrom[r] = modelFrom_[r];
+        rec.modelCredit[r] = modelCredit_[r];
+        rec.rtlCredit[r] = curCredit_[r];
+      }
       for (unsigned p = 0; p < kPorts; ++p) {
         const uint64_t d = links[r][p] - prevLinks_[r][p];
         prevLinks_[r][p] = links[r][p];
         if (d) rec.modelMask[r] |= uint8_t(1u << p);
-        if (d != (cur_[r][p].valid ? 1u : 0u) && !div_)
-          diverge(t, t, int(r), int(p), "output flit valid", d ? "valid" : "idle",
-                  cur_[r][p].valid ? "valid " + flitText(cur_[r][p]) : "idle");
+        if (div_) continue;
+        if (!full) {
+          if (d != (cur_[r][p].valid ? 1u : 0u))
+            diverge(t, t, int(r), int(p), "output flit valid", d ? "valid" : "idle",
+                    cur_[r][p].valid ? "valid " + flitText(cur_[r][p]) : "idle");
+          continue;
+        }
+        if (modelOutCount_[r][p] != d || d > 1)
+          diverge(t, t, int(r), int(p), "model traverse callback vs link counter",
+                  std::to_string(d) + " traversal(s) counted",
+                  std::to_string(modelOutCount_[r][p]) + " reported");
+        else if (modelOut_[r][p] != cur_[r][p])
+          diverge(t, t, int(r), int(p),
+                  std::string("flit sent by the ") + portName(p) + " output port",
+                  flitText(modelOut_[r][p]), flitText(cur_[r][p]));
+        else if (modelCreditCount_[r][p] > 1 || !sameCredit(modelCredit_[r][p], curCredit_[r][p]))
+          diverge(t, t, int(r), int(p),
+                  std::string("credit returned by the ") + portName(p) + " input port (credit_o)",
+                  modelCreditCount_[r][p] > 1 ? "several credits" : creditText(modelCredit_[r][p]),
+                  creditText(curCredit_[r][p]));
       }
+    }
 
     // 4. RTL Local outputs enter the NI ejection buffers (arrive t + 1);
     //    Local credits reach the NI (usable at t + 1).
@@ -378,16 +465,25 @@ private:
     uint8_t stages = 0;  // kOutputs | kPops | kInject | kModel: what this cycle got through
     std::vector<uint8_t> modelMask, rtlMask;            // per router: valid outputs
     std::vector<std::array<LinkFlit, kPorts>> rtlOut;   // per router
+    // Full comparison only: model flits sent (and from which input port),
+    // credits returned per input port on both sides.
+    std::vector<std::array<LinkFlit, kPorts>> modelOut;
+    std::vector<std::array<uint8_t, kPorts>> modelFrom;
+    std::vector<std::array<LinkCredit, kPorts>> modelCredit, rtlCredit;
     std::vector<LinkFlit> inj, modelPop, rtlPop;        // per core
     std::vector<uint8_t> modelCred, rtlCred;            // per core * V
     CycleRecord(uint32_t n, uint32_t v)
-        : modelMask(n), rtlMask(n), rtlOut(n), inj(n), modelPop(n), rtlPop(n), modelCred(size_t(n) * v),
+        : modelMask(n), rtlMask(n), rtlOut(n), modelOut(n), modelFrom(n), modelCredit(n),
+          rtlCredit(n), inj(n), modelPop(n), rtlPop(n), modelCred(size_t(n) * v),
           rtlCred(size_t(n) * v) {}
     void clear(uint64_t c) {
       cycle = c;
       stages = 0;
       std::fill(modelMask.begin(), modelMask.end(), 0);
       std::fill(rtlMask.begin(), rtlMask.end(), 0);
+      for (auto &a : modelOut) a = {};
+      for (auto &a : modelCredit) a = {};
+      for (auto &a : rtlCredit) a = {};
       for (auto &x : inj) x.valid = false;
       for (auto &x : modelPop) x.valid = false;
       for (auto &x : rtlPop) x.valid = false;
@@ -424,6 +520,25 @@ private:
       }
       m.mc_we_i = 0;
       m.eval();
+    }
+  }
+
+  static bool sameCredit(const LinkCredit &a, const LinkCredit &b) {
+    return a.valid == b.valid && (!a.valid || a.vc == b.vc);
+  }
+
+  void applyCorruption(uint32_t r, unsigned p, uint64_t t) {
+    for (LinkCorruption &c : corrupt_) {
+      if (c.router != r || c.port != p) continue;
+      if (!(c.credit ? curCredit_[r][p].valid : cur_[r][p].valid)) continue;
+      if (c.seen++ != c.nth) continue;
+      if (c.credit) {
+        curCredit_[r][p].vc = uint8_t((curCredit_[r][p].vc ^ c.vcXor) & 7u);
+      } else {
+        cur_[r][p].data ^= c.dataXor;
+        cur_[r][p].vc = uint8_t((cur_[r][p].vc ^ c.vcXor) & 7u);
+      }
+      c.appliedCycle = int64_t(t);
     }
   }
 
@@ -572,7 +687,8 @@ private:
     os << ": " << d.what << "\n  expected (C++ model): " << d.expected
        << "\n  actual   (RTL)      : " << d.actual << "\n";
     os << "last " << std::min<uint64_t>(hist_.size(), detected + 1)
-       << " cycles (model: valid output ports per router, NI pops, credits; RTL: output flits):\n";
+       << " cycles (flits sent per router output port, credits returned per input port, NI pops"
+          " and credit counts):\n";
     const uint64_t first = detected + 1 >= hist_.size() ? detected + 1 - hist_.size() : 0;
     for (uint64_t c = first; c <= detected; ++c) os << describe(hist_[c % hist_.size()]);
     d.report = os.str();
@@ -582,13 +698,22 @@ private:
   std::string describe(const CycleRecord &r) const {
     std::ostringstream os;
     os << "  cycle " << r.cycle << "\n";
-    std::ostringstream inj, mo, ro, mp, rp, mc, rc;
+    std::ostringstream inj, mo, ro, mp, rp, mc, rc, mk, rk;
+    const bool full = cfg_.compareLinkContents;
     for (uint32_t c = 0; c < N_; ++c) {
       if (r.inj[c].valid) inj << " c" << c << ":" << flitText(r.inj[c]) << ";";
       for (unsigned p = 0; p < kPorts; ++p) {
-        if (r.modelMask[c] & (1u << p)) mo << " r" << c << "." << portName(p);
+        if (full && r.modelOut[c][p].valid)
+          mo << " r" << c << "." << portName(p) << "=" << flitText(r.modelOut[c][p]) << " (from "
+             << portName(r.modelFrom[c][p]) << ");";
+        else if (!full && (r.modelMask[c] & (1u << p)))
+          mo << " r" << c << "." << portName(p);
         if (r.rtlMask[c] & (1u << p))
           ro << " r" << c << "." << portName(p) << "=" << flitText(r.rtlOut[c][p]) << ";";
+        if (r.modelCredit[c][p].valid)
+          mk << " r" << c << "." << portName(p) << ":vc" << unsigned(r.modelCredit[c][p].vc);
+        if (r.rtlCredit[c][p].valid)
+          rk << " r" << c << "." << portName(p) << ":vc" << unsigned(r.rtlCredit[c][p].vc);
       }
       if (r.modelPop[c].valid) mp << " c" << c << ":" << flitText(r.modelPop[c]) << ";";
       if (r.rtlPop[c].valid) rp << " c" << c << ":" << flitText(r.rtlPop[c]) << ";";
@@ -604,6 +729,10 @@ private:
     if ((r.stages & kInject) && !inj.str().empty()) os << "    both  inject :" << inj.str() << "\n";
     if (r.stages & kModel) os << "    model out    :" << (mo.str().empty() ? " -" : mo.str()) << "\n";
     if (r.stages & kOutputs) os << "    rtl   out    :" << (ro.str().empty() ? " -" : ro.str()) << "\n";
+    if (full && (r.stages & kModel)) {
+      os << "    model credit :" << (mk.str().empty() ? " -" : mk.str()) << "\n";
+      os << "    rtl   credit :" << (rk.str().empty() ? " -" : rk.str()) << "\n";
+    }
     if (!mp.str().empty() || !rp.str().empty()) {
       os << "    model NI pop :" << mp.str() << "\n";
       os << "    rtl   NI pop :" << rp.str() << "\n";
@@ -638,6 +767,12 @@ private:
   std::vector<std::deque<EjEntry>> ejq_;         // RTL side ejection buffers
   std::vector<uint32_t> ejOcc_;
   std::vector<std::array<uint64_t, kPorts>> prevLinks_;
+  // Model side of the current cycle, from the Network callbacks.
+  std::vector<std::array<LinkFlit, kPorts>> modelOut_;
+  std::vector<std::array<uint8_t, kPorts>> modelFrom_;
+  std::vector<std::array<LinkCredit, kPorts>> modelCredit_;
+  std::vector<std::array<uint32_t, kPorts>> modelOutCount_, modelCreditCount_;
+  std::vector<LinkCorruption> corrupt_;
   std::vector<std::vector<uint32_t>> groupsOf_;  // group indices sourced by each core
   std::vector<CycleRecord> hist_;
   std::optional<Divergence> div_;

@@ -196,6 +196,7 @@ TEST(RtlRouterCosim, InjectedRoundRobinBugCaughtAtRightCycle) {
   const Divergence &d = *sim.divergence();
   std::cout << d.report;
   EXPECT_EQ(d.cycle, 5u);
+  EXPECT_EQ(d.detectedCycle, 5u);  // the Local output is compared when it sends, not at the NI
   EXPECT_EQ(d.router, 4);
   EXPECT_EQ(d.port, 0);  // Local
   EXPECT_NE(d.expected.find("src 3"), std::string::npos) << d.expected;
@@ -223,8 +224,139 @@ TEST(RtlRouterCosim, InjectedRoundRobinBugCaughtByRandomTraffic) {
   RouterCosim<Vxpu_router_bug_rr> sim(cfg);
   sim.run(100000);
   ASSERT_TRUE(sim.divergence());
-  std::cout << "random traffic caught BugRr at cycle " << sim.divergence()->cycle << ": "
-            << sim.divergence()->what << "\n";
+  const Divergence &d = *sim.divergence();
+  // The older check (interior ports by valid only, contents at the NI).
+  cfg.compareLinkContents = false;
+  RouterCosim<Vxpu_router_bug_rr> legacy(cfg);
+  legacy.run(100000);
+  ASSERT_TRUE(legacy.divergence());
+  const Divergence &l = *legacy.divergence();
+  std::cout << "random traffic caught BugRr at cycle " << d.cycle << " (detected " << d.detectedCycle
+            << "), router " << d.router << " port " << portName(unsigned(d.port)) << ": " << d.what
+            << "\n  older valid-only check: cycle " << l.cycle << " (detected " << l.detectedCycle
+            << "), router " << l.router << " port " << portName(unsigned(l.port)) << ": " << l.what
+            << "\n";
+  EXPECT_LE(d.detectedCycle, l.detectedCycle);
+}
+
+// --------------------------------------------------------------------------
+// Interior-link contents: a payload bit flipped on one router-to-router link
+// (test-only LinkCorruption, applied to the RTL side as if on the wire).
+// One 3-flit packet 0 -> 8 (R = L = 1) goes East, East, South, South, Local:
+// router 0 East sends the head at cycle 2 (injected at 0, in the buffer at
+// 1, eligible at 1 + R), each hop adds R + L = 2, each flit one more cycle.
+// Flit 1 (body) leaves router 1 East at cycle 5 and router 2 South at 7.
+namespace corrupt {
+constexpr uint32_t kEast = 1, kSouth = 4;
+CosimConfig config(bool full) {
+  CosimConfig cfg;
+  cfg.chip = chipFor<Vxpu_router>(3, 1);
+  cfg.compareLinkContents = full;
+  return cfg;
+}
+LinkCorruption flip(uint32_t router, uint32_t port) {
+  LinkCorruption c;
+  c.router = router;
+  c.port = port;
+  c.nth = 1;               // the body flit
+  c.dataXor = 1ull << 17;  // one payload bit
+  return c;
+}
+} // namespace corrupt
+
+TEST(RtlRouterCosim, InteriorLinkCorruptionCaughtAtTheLink) {
+  using namespace corrupt;
+  // Full comparison: caught at the corrupted link, at the cycle it was sent.
+  {
+    RouterCosim<Vxpu_router> sim(config(true));
+    sim.addLinkCorruption(flip(1, kEast));
+    sim.send(0, 8, 0, 2 * 8);
+    sim.drain(200);
+    ASSERT_TRUE(sim.divergence()) << "the payload flip on an interior link was missed";
+    const Divergence &d = *sim.divergence();
+    std::cout << d.report;
+    ASSERT_EQ(sim.linkCorruptions()[0].appliedCycle, 5);
+    EXPECT_EQ(d.cycle, 5u);
+    EXPECT_EQ(d.detectedCycle, 5u);
+    EXPECT_EQ(d.router, 1);
+    EXPECT_EQ(d.port, int(kEast));
+    EXPECT_NE(d.what.find("East output"), std::string::npos) << d.what;
+    EXPECT_NE(d.expected, d.actual);
+  }
+  // The older check (valid bits of interior ports) sees it only where the
+  // flit leaves the mesh: router 8's Local port, 6 cycles later.
+  {
+    RouterCosim<Vxpu_router> sim(config(false));
+    sim.addLinkCorruption(flip(1, kEast));
+    sim.send(0, 8, 0, 2 * 8);
+    sim.drain(200);
+    ASSERT_TRUE(sim.divergence());
+    EXPECT_EQ(sim.divergence()->router, 8);
+    EXPECT_EQ(sim.divergence()->port, 0);
+    EXPECT_EQ(sim.divergence()->cycle, 11u);
+  }
+}
+
+TEST(RtlRouterCosim, CancellingLinkCorruptionsOnlyCaughtByFullComparison) {
+  using namespace corrupt;
+  // The same bit flipped on two consecutive links (a fault the next hop
+  // undoes): the flit that leaves the mesh is intact, so the older check
+  // passes; the full comparison reports the first link.
+  for (bool full : {false, true}) {
+    RouterCosim<Vxpu_router> sim(config(full));
+    sim.addLinkCorruption(flip(1, kEast));
+    sim.addLinkCorruption(flip(2, kSouth));
+    sim.send(0, 8, 0, 2 * 8);
+    sim.drain(200);
+    if (!full) {
+      ASSERT_FALSE(sim.divergence()) << sim.divergence()->report;
+      EXPECT_TRUE(sim.drained());
+      EXPECT_EQ(sim.linkCorruptions()[0].appliedCycle, 5);
+      EXPECT_EQ(sim.linkCorruptions()[1].appliedCycle, 7);
+    } else {
+      ASSERT_TRUE(sim.divergence());
+      EXPECT_EQ(sim.divergence()->cycle, 5u);
+      EXPECT_EQ(sim.divergence()->router, 1);
+      EXPECT_EQ(sim.divergence()->port, int(kEast));
+    }
+  }
+}
+
+TEST(RtlRouterCosim, InteriorCreditCorruptionCaughtAtTheLink) {
+  using namespace corrupt;
+  // Router 1 frees the head's West input slot at cycle 4 (the head leaves
+  // East) and returns a VC 0 credit to router 0; the corruption turns it
+  // into a VC 1 credit on the wire.
+  for (bool full : {true, false}) {
+    RouterCosim<Vxpu_router> sim(config(full));
+    LinkCorruption c;
+    c.router = 1;
+    c.port = 2;  // West input
+    c.credit = true;
+    c.vcXor = 1;
+    sim.addLinkCorruption(c);
+    sim.send(0, 8, 0, 2 * 8);
+    sim.drain(200);
+    ASSERT_EQ(sim.linkCorruptions()[0].appliedCycle, 4);
+    if (full) {
+      ASSERT_TRUE(sim.divergence()) << "the credit VC flip was missed";
+      const Divergence &d = *sim.divergence();
+      std::cout << d.report;
+      EXPECT_EQ(d.cycle, 4u);
+      EXPECT_EQ(d.router, 1);
+      EXPECT_EQ(d.port, 2);
+      EXPECT_NE(d.what.find("credit returned by the West input port"), std::string::npos) << d.what;
+      EXPECT_EQ(d.expected, "credit vc0");
+      EXPECT_EQ(d.actual, "credit vc1");
+    } else if (sim.divergence()) {
+      // The older check sees it only as a side effect (if at all).
+      std::cout << "older check: cycle " << sim.divergence()->detectedCycle << ": "
+                << sim.divergence()->what << "\n";
+      EXPECT_GT(sim.divergence()->detectedCycle, 4u);
+    } else {
+      std::cout << "older check: not caught\n";
+    }
+  }
 }
 
 } // namespace

@@ -107,6 +107,23 @@ public:
   /// wake-up. The SystemC tile uses it to wake its SC_METHOD. Optional.
   void setWakeCallback(std::function<void(uint32_t r, uint64_t when)> cb);
 
+  // ---- observation hooks (verification; zero cost when unset) ----
+  /// Called for every switch traversal: router `router` sends `f` (the flit
+  /// as it leaves, all fields) from input port `inPort` to output port
+  /// `outPort` (Local = ejection) at cycle `now` (its SA cycle; it reaches
+  /// the next router's buffer at now + L, the ejection buffer at now + 1).
+  /// A multicast flit forking to several outputs is reported once per output.
+  /// Pass an empty function to remove it. Both hooks are called in the
+  /// middle of a router's evaluation: they must not call into the Network.
+  void setTraverseCallback(std::function<void(uint32_t router, uint8_t inPort, uint8_t outPort,
+                                              const Flit &f, uint64_t now)> cb);
+  /// Called when router `router` frees a slot of input buffer (`inPort`,
+  /// `vc`) at cycle `now` (the traversal of its last copy) and returns the
+  /// credit upstream (it reaches the NI at now + 1, a neighbour at now + L).
+  /// Credits the NI returns for ejection slots (ejectPop) are not reported.
+  void setCreditCallback(std::function<void(uint32_t router, uint8_t inPort, uint8_t vc,
+                                            uint64_t now)> cb);
+
   /// No flit anywhere: router buffers, links, ejection buffers.
   bool quiescent() const;
   const NetworkStats &stats() const { return stats_; }
