@@ -91,7 +91,7 @@ def NactPlace : Pass<"nact-place", "::mlir::ModuleOp"> {
     Option<"seed", "seed", "unsigned", "1", "annealing random seed">,
     Option<"iterations", "iterations", "unsigned", "0",
            "annealing moves (0: automatic, 200 per slice, at least 20000, at most 4M)">,
-    Option<"balanceWeight", "balance-weight", "double", "0",
+    Option<"balanceWeight", "balance-weight", "double", "0.1",
            "weight of the link-load balance term of the annealing objective">,
     Option<"spareCores", "spare-cores", "unsigned", "0",
            "cores (the highest ids) kept free, for spawn bounds">

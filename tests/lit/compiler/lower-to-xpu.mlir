@@ -1,5 +1,5 @@
-// RUN: xpu-opt %s --pass-pipeline='builtin.module(xpu-compile{max-elements-per-core=2})' | FileCheck %s
-// RUN: xpu-opt %s --pass-pipeline='builtin.module(xpu-compile{max-elements-per-core=2})' | xpu-translate --xpu-to-exe -o %t.xpuexe
+// RUN: xpu-opt %s --pass-pipeline='builtin.module(xpu-compile{max-elements-per-core=2 place=greedy})' | FileCheck %s
+// RUN: xpu-opt %s --pass-pipeline='builtin.module(xpu-compile{max-elements-per-core=2 place=greedy})' | xpu-translate --xpu-to-exe -o %t.xpuexe
 // RUN: xpu-objdump %t.xpuexe | FileCheck %s --check-prefix=EXE
 // REQUIRES: mlir
 // Lowering a mapped graph: a LIF population split in two slices, driven by a

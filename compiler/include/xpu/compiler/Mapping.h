@@ -64,7 +64,7 @@ struct PlaceOptions {
   /// sum(load^2) / max pair traffic (placementObjective). 0 (default): traffic x
   /// hops only; a positive weight also spreads load (docs/mapping.md says why
   /// the default is 0).
-  double balanceWeight = 0;
+  double balanceWeight = 0.1;
   /// Hook for spawn bounds: the `spareCores` highest core ids stay free (no
   /// partition is placed there). 0 until the model has spawn.
   uint32_t spareCores = 0;
