@@ -40,6 +40,7 @@ if [ -x "$bin/fmnist-train" ] && [ -x "$bin/fmnist-classify" ]; then
   if [ ! -f "$out/fmnist/model.json" ]; then
     "$bin/fmnist-train" --out "$out/fmnist"
   fi
-  "$bin/fmnist-classify" --model "$out/fmnist/model.json" --images 300 --stats "$out/fmnist-stats.json"
+  "$bin/fmnist-classify" --model "$out/fmnist/model.json" --images 300 --stats "$out/fmnist-stats.json" \
+    --heatmap "$out/fmnist-heat" --trace "$out/fmnist-trace.json"
   echo "statistics written to $out/fmnist-stats.json"
 fi

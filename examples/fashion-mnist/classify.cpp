@@ -10,6 +10,7 @@
 #include "xpu/ChipDescriptor.h"
 #include "xpu/Device.h"
 #include "xpu/emu/EmulatorBackend.h"
+#include "xpu/emu/Report.h"
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <iostream>
 #include <set>
 #include <string>
@@ -46,6 +49,10 @@ logits of every image to equal the reference executor's (exit 1 otherwise).
   --stats FILE                 emulator statistics JSON (default: stats.json
                                next to the model)
   --progress N                 print progress every N images (default 50; 0: off)
+  --heatmap PREFIX             write PREFIX.links.svg (link utilisation) and
+                               PREFIX.cores.svg (busy fraction, energy per core)
+  --trace FILE.json            write a Perfetto/Chrome timeline of the first
+                               two images (open it in ui.perfetto.dev)
   --mapping-report             print the compiler's mapping report
   -h, --help                   show this help
 )";
@@ -70,6 +77,7 @@ std::string directoryOf(const std::string &path) {
 
 int main(int argc, char **argv) {
   std::string modelPath = "model.json", chipPath = XPU_DEFAULT_CHIP, dataDir = fmnist::kDefaultDataDir, statsPath;
+  std::string heatmapPrefix, tracePath;
   uint32_t images = 300, first = 0, maxElements = 8, progress = 50;
   bool mappingReport = false;
   for (int i = 1; i < argc; ++i) {
@@ -89,6 +97,8 @@ int main(int argc, char **argv) {
     else if (a == "--chip") chipPath = v;
     else if (a == "--data") dataDir = v;
     else if (a == "--stats") statsPath = v;
+    else if (a == "--heatmap") heatmapPrefix = v;
+    else if (a == "--trace") tracePath = v;
     else if (a == "--images") ok = parseUnsigned(v, images) && images > 0;
     else if (a == "--first") ok = parseUnsigned(v, first);
     else if (a == "--max-elements-per-core") ok = parseUnsigned(v, maxElements);
@@ -147,12 +157,18 @@ int main(int argc, char **argv) {
   std::printf("compiled %s for %s (%ux%u, %.0f MHz), max %u elements per core, in %.2f s\n", modelPath.c_str(),
               chip->name.c_str(), chip->width, chip->height, chip->clockMhz, maxElements, compileSeconds);
 
-  xpu::emu::registerEmulatorBackend();
-  auto device = xpu::Device::open("emulator");
-  if (!device) {
-    std::cerr << device.error().message << "\n";
-    return 1;
+  // The emulator backend directly (not through the registry) so that a
+  // timeline can be recorded.
+  xpu::emu::EmulatorOptions emuOptions;
+  if (!tracePath.empty()) {
+    xpu::emu::TraceOptions to;
+    to.endCycle = 2 * 1600; // about the first two images
+    emuOptions.trace = to;
   }
+  auto backend = std::make_unique<xpu::emu::EmulatorBackend>(xpu::BackendOptions{}, emuOptions);
+  xpu::emu::EmulatorBackend *emulator = backend.get();
+  std::optional<xpu::Device> device;
+  device.emplace(std::move(backend));
   if (auto err = device->load(*compiled->exe)) {
     std::cerr << err->message << "\n";
     return 1;
@@ -227,6 +243,30 @@ int main(int argc, char **argv) {
               cyclesPerImage, (unsigned long long)minCycles, (unsigned long long)maxCycles, activeCores,
               cyclesPerImage / chip->clockMhz, chip->clockMhz);
   std::printf("energy per image %.1f nJ (%.0f pJ total)\n", energyPj / images / 1000.0, energyPj);
+  if (!heatmapPrefix.empty()) {
+    const bool ok =
+        xpu::emu::writeTextFile(heatmapPrefix + ".links.svg",
+                                xpu::emu::linkHeatMap(chip->width, chip->height,
+                                                      xpu::emu::linkUtilisationFromJson(stats),
+                                                      "Fashion-MNIST: link utilisation", "flits/cycle")) &&
+        xpu::emu::writeTextFile(heatmapPrefix + ".cores.svg",
+                                xpu::emu::coreHeatMaps(chip->width, chip->height,
+                                                       xpu::emu::corePanelsFromStats(stats), "Fashion-MNIST: cores"));
+    if (!ok) {
+      std::cerr << heatmapPrefix << ": error: cannot write the heat maps\n";
+      return 1;
+    }
+    std::printf("heat maps written to %s.links.svg and %s.cores.svg\n", heatmapPrefix.c_str(), heatmapPrefix.c_str());
+  }
+  if (!tracePath.empty()) {
+    std::ofstream f(tracePath);
+    f << emulator->traceJson().dump() << "\n";
+    if (!f) {
+      std::cerr << tracePath << ": error: cannot write\n";
+      return 1;
+    }
+    std::printf("timeline of the first two images written to %s (open it in ui.perfetto.dev)\n", tracePath.c_str());
+  }
   std::printf("emulated %u images in %.1f s (%.0f simulated cycles/s); statistics written to %s\n", images, runSeconds,
               totalCycles / std::max(runSeconds, 1e-9), statsPath.c_str());
   if (equal != images) {
