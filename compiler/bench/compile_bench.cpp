@@ -5,6 +5,7 @@
 //
 //   compile_bench [--only NAME] [--skip-full] [--place greedy|anneal] [--seed N] [--iterations N]
 #include "compiler/lib/Driver/Driver.h"
+#include "xpu/compiler/Xorshift.h"
 #include "xpu/compiler/Mapping.h"
 
 #include <chrono>
@@ -18,19 +19,11 @@ using namespace xpu::graph;
 
 namespace {
 
-class Rng {
-public:
-  explicit Rng(uint64_t seed) : s_(seed * 0x9E3779B97F4A7C15ull + 1) {}
-  uint32_t next() {
-    s_ ^= s_ << 13;
-    s_ ^= s_ >> 7;
-    s_ ^= s_ << 17;
-    return uint32_t(s_ >> 16);
-  }
-
-private:
-  uint64_t s_;
+/// The shared xorshift with this file's own stream of benchmark graphs.
+struct Rng : Xorshift {
+  explicit Rng(uint64_t seed) : Xorshift(seed, 1, 0) {}
 };
+
 
 Actor linear(const std::string &name, uint32_t in, uint32_t out, bool requant, Rng &rng) {
   Actor a;

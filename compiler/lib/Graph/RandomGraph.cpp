@@ -1,29 +1,18 @@
 // Random valid actor graphs (RandomGraph.h). The generator is deterministic
 // per seed on every platform (its own xorshift, no std distributions).
 #include "xpu/compiler/RandomGraph.h"
+#include "xpu/compiler/Xorshift.h"
 
 #include <nlohmann/json.hpp>
 
 namespace xpu::graph {
 namespace {
 
-class Rng {
-public:
-  explicit Rng(uint64_t seed) : s_(seed * 0x9E3779B97F4A7C15ull + 0x1234567ull) {
-    for (int i = 0; i < 4; ++i) next();
-  }
-  uint32_t next() {
-    s_ ^= s_ << 13;
-    s_ ^= s_ >> 7;
-    s_ ^= s_ << 17;
-    return uint32_t(s_ >> 16);
-  }
-  int32_t range(int32_t lo, int32_t hi) { return lo + int32_t(next() % uint32_t(hi - lo + 1)); }
-  bool chance(uint32_t percent) { return next() % 100 < percent; }
-
-private:
-  uint64_t s_;
+/// The shared xorshift with this file's own stream of graph generation.
+struct Rng : Xorshift {
+  explicit Rng(uint64_t seed) : Xorshift(seed, 0x1234567ull, 4) {}
 };
+
 
 Channel channel(uint32_t from, uint32_t to, uint32_t delay, Rng &rng) {
   Channel c;

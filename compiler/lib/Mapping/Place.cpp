@@ -1,6 +1,7 @@
 // Placement (Mapping.h): greedy, simulated annealing, the cost, its lower
 // bound and the link loads. docs/mapping.md explains the algorithms.
 #include "xpu/compiler/Mapping.h"
+#include "xpu/compiler/Xorshift.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,6 +9,11 @@
 
 namespace xpu::graph {
 namespace {
+
+/// The shared xorshift with this file's own stream of annealing moves.
+struct Rng : Xorshift {
+  explicit Rng(uint64_t seed) : Xorshift(seed, 0x2545F4914F6CDD1Dull, 4) {}
+};
 
 /// Every partition pair that communicates: directed edges (bytes per step
 /// from `src` to `dst`) and, per partition, its undirected neighbours with
@@ -249,24 +255,6 @@ void placeGreedy(const ActorGraph &g, const ChipDescriptor &chip, const TrafficG
   }
 }
 
-class Rng {
-public:
-  explicit Rng(uint64_t seed) : s_(seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull) {
-    if (!s_) s_ = 1;
-    for (int i = 0; i < 4; ++i) next();
-  }
-  uint64_t next() {
-    s_ ^= s_ << 13;
-    s_ ^= s_ >> 7;
-    s_ ^= s_ << 17;
-    return s_;
-  }
-  uint32_t below(uint32_t n) { return uint32_t((next() >> 11) % n); }
-  double unit() { return double(next() >> 11) * (1.0 / 9007199254740992.0); } // [0, 1)
-
-private:
-  uint64_t s_;
-};
 
 /// Simulated annealing over one-partition-per-core placements. A move picks
 /// a partition and a core in a window around it (the window shrinks as the

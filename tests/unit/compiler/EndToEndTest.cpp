@@ -3,6 +3,7 @@
 // bit. Each TEST runs in its own process (SystemC elaborates once), so each
 // uses one chip.
 #include "compiler/lib/Driver/Driver.h"
+#include "xpu/compiler/Xorshift.h"
 
 #include "xpu/Device.h"
 #include "xpu/emu/EmulatorBackend.h"
@@ -17,21 +18,12 @@ using namespace xpu::graph;
 
 namespace {
 
-/// A small deterministic generator (the same numbers on every platform).
-class Rng {
-public:
-  explicit Rng(uint64_t seed) : s_(seed * 0x9E3779B97F4A7C15ull + 1) {}
-  uint32_t next() {
-    s_ ^= s_ << 13;
-    s_ ^= s_ >> 7;
-    s_ ^= s_ << 17;
-    return uint32_t(s_ >> 16);
-  }
-  int32_t range(int32_t lo, int32_t hi) { return lo + int32_t(next() % uint32_t(hi - lo + 1)); }
-
-private:
-  uint64_t s_;
+/// The shared xorshift with this file's own stream of weights and inputs.
+struct Rng : Xorshift {
+  explicit Rng(uint64_t seed) : Xorshift(seed, 1, 0) {}
 };
+
+/// A small deterministic generator (the same numbers on every platform).
 
 ChipDescriptor mesh(uint32_t w, uint32_t h) {
   ChipDescriptor c;

@@ -2,6 +2,7 @@
 // through the JSON reader and, when they parse, the whole compilation; every
 // outcome is a value or an error with a message.
 #include "compiler/lib/Driver/Driver.h"
+#include "xpu/compiler/Xorshift.h"
 
 #include "xpu/FileIO.h"
 
@@ -14,19 +15,11 @@ using json = nlohmann::json;
 
 namespace {
 
-class Rng {
-public:
-  explicit Rng(uint64_t seed) : s_(seed * 0x9E3779B97F4A7C15ull + 7) {}
-  uint32_t next() {
-    s_ ^= s_ << 13;
-    s_ ^= s_ >> 7;
-    s_ ^= s_ << 17;
-    return uint32_t(s_ >> 16);
-  }
-
-private:
-  uint64_t s_;
+/// The shared xorshift with this file's own stream of mutations.
+struct Rng : xpu::graph::Xorshift {
+  explicit Rng(uint64_t seed) : Xorshift(seed, 7, 0) {}
 };
+
 
 json randomValue(Rng &rng) {
   switch (rng.next() % 9) {
