@@ -1,6 +1,7 @@
 // Emits an XPU executable (.xpuexe) from an xpu.module: instruction encoding,
 // container layout and consistency checks all come from the runtime library.
 #include "compiler/lib/Target/XpuToExecutable.h"
+#include "compiler/lib/Frontend/NactBridge.h"
 #include "compiler/lib/Transforms/Passes.h"
 
 #include "dialects/Xpu/XpuDialect.h"
@@ -30,26 +31,6 @@ using XpuModuleOp = ::xpu::mc::ModuleOp;
 
 namespace {
 
-::xpu::ChipDescriptor toChipDescriptor(ChipAttr chip) {
-  ::xpu::ChipDescriptor d;
-  d.width = chip.getWidth();
-  d.height = chip.getHeight();
-  d.sramBytes = chip.getSramBytes();
-  d.imemInstructions = chip.getImemInstructions();
-  d.vectorLanes = chip.getVectorLanes();
-  d.mailboxes = chip.getMailboxes();
-  d.mailboxDepth = chip.getMailboxDepth();
-  d.maxMessageBytes = chip.getMaxMessageBytes();
-  d.virtualChannels = chip.getVirtualChannels();
-  d.bufferDepth = chip.getBufferDepth();
-  d.flitBytes = chip.getFlitBytes();
-  d.routerLatency = chip.getRouterLatency();
-  d.linkLatency = chip.getLinkLatency();
-  d.multicastGroups = chip.getMulticastGroups();
-  d.barrierLatency = chip.getBarrierLatency();
-  d.clockMhz = chip.getClockMhz().convertToDouble();
-  return d;
-}
 
 Instruction inst(Opcode op, uint8_t rd = 0, uint8_t rs1 = 0, uint8_t rs2 = 0,
                  uint8_t rs3 = 0, int32_t imm = 0) {
@@ -129,7 +110,7 @@ private:
 };
 
 FailureOr<::xpu::Executable> ExecutableBuilder::build() {
-  exe.chip = toChipDescriptor(chipAttr);
+  exe.chip = ::xpu::bridge::toChipDescriptor(chipAttr);
   exe.producer = "xpu-translate (XPU toolchain)";
   // The runtime owns the valid ranges: round-trip through its parser.
   auto checked = ::xpu::parseChipDescriptor(::xpu::toJson(exe.chip), "chip");

@@ -3,6 +3,7 @@
 // bit. Each TEST runs in its own process (SystemC elaborates once), so each
 // uses one chip.
 #include "compiler/lib/Driver/Driver.h"
+#include "GraphBuilders.h"
 #include "xpu/compiler/Xorshift.h"
 
 #include "xpu/Device.h"
@@ -15,6 +16,8 @@
 
 using namespace xpu;
 using namespace xpu::graph;
+using xpu::graph::test::input;
+using xpu::graph::test::neurons;
 
 namespace {
 
@@ -32,41 +35,18 @@ ChipDescriptor mesh(uint32_t w, uint32_t h) {
   return c;
 }
 
-Actor input(const std::string &name, uint32_t n, DType t = DType::I8) {
-  Actor a;
-  a.name = name;
-  a.kind = ActorKind::Input;
-  a.outSize = n;
-  a.outType = t;
-  return a;
-}
 
+/// A dense layer with random weights (and bias) drawn from `rng`.
 Actor linear(const std::string &name, uint32_t in, uint32_t out, Rng &rng, std::optional<Requantize> rq,
              bool bias, int32_t wmax = 20) {
-  Actor a;
-  a.name = name;
-  a.kind = ActorKind::Linear;
-  a.inSize = in;
-  a.outSize = out;
-  for (size_t i = 0; i < size_t(in) * out; ++i) a.weight.push_back(int8_t(rng.range(-wmax, wmax)));
+  std::vector<int8_t> w;
+  std::vector<int32_t> b;
+  for (size_t i = 0; i < size_t(in) * out; ++i) w.push_back(int8_t(rng.range(-wmax, wmax)));
   if (bias)
-    for (uint32_t i = 0; i < out; ++i) a.bias.push_back(rng.range(-500, 500));
-  a.requantize = rq;
-  a.outType = rq ? DType::I8 : DType::I32;
-  return a;
+    for (uint32_t i = 0; i < out; ++i) b.push_back(rng.range(-500, 500));
+  return test::linear(name, in, out, std::move(w), std::move(b), rq);
 }
 
-Actor neurons(const std::string &name, ActorKind k, uint32_t n, sem::NeuronParams p, ResetMode r) {
-  Actor a;
-  a.name = name;
-  a.kind = k;
-  a.inSize = a.outSize = n;
-  a.inType = DType::I32;
-  a.outType = k == ActorKind::LI ? DType::I32 : DType::I8;
-  a.params = p;
-  a.reset = r;
-  return a;
-}
 
 Channel chan(uint32_t from, uint32_t to, uint32_t delay = 0) {
   Channel c;

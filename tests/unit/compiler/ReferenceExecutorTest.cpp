@@ -1,49 +1,14 @@
 // The reference executor against hand-computed results.
 #include "xpu/compiler/ReferenceExecutor.h"
 
+#include "GraphBuilders.h"
+
 #include <gtest/gtest.h>
 
 using namespace xpu;
 using namespace xpu::graph;
+using namespace xpu::graph::test;
 
-namespace {
-
-Actor input(const std::string &name, uint32_t n, DType t = DType::I8) {
-  Actor a;
-  a.name = name;
-  a.kind = ActorKind::Input;
-  a.outSize = n;
-  a.outType = t;
-  return a;
-}
-
-Actor linear(const std::string &name, uint32_t in, uint32_t out, std::vector<int8_t> w,
-             std::vector<int32_t> b = {}, std::optional<Requantize> rq = std::nullopt) {
-  Actor a;
-  a.name = name;
-  a.kind = ActorKind::Linear;
-  a.inSize = in;
-  a.outSize = out;
-  a.weight = std::move(w);
-  a.bias = std::move(b);
-  a.requantize = rq;
-  a.outType = rq ? DType::I8 : DType::I32;
-  return a;
-}
-
-Actor neurons(const std::string &name, ActorKind k, uint32_t n, sem::NeuronParams p, ResetMode r) {
-  Actor a;
-  a.name = name;
-  a.kind = k;
-  a.inSize = a.outSize = n;
-  a.inType = DType::I32;
-  a.outType = k == ActorKind::LI ? DType::I32 : DType::I8;
-  a.params = p;
-  a.reset = r;
-  return a;
-}
-
-} // namespace
 
 TEST(ReferenceExecutor, TwoLayerMlpByHand) {
   ActorGraph g;

@@ -1,0 +1,48 @@
+// Actors built in code for the compiler tests (the JSON reader builds the
+// same structures from files).
+#pragma once
+
+#include "xpu/compiler/ActorGraph.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xpu::graph::test {
+
+inline Actor input(const std::string &name, uint32_t n, DType t = DType::I8) {
+  Actor a;
+  a.name = name;
+  a.kind = ActorKind::Input;
+  a.outSize = n;
+  a.outType = t;
+  return a;
+}
+
+inline Actor linear(const std::string &name, uint32_t in, uint32_t out, std::vector<int8_t> w,
+                    std::vector<int32_t> b = {}, std::optional<Requantize> rq = std::nullopt) {
+  Actor a;
+  a.name = name;
+  a.kind = ActorKind::Linear;
+  a.inSize = in;
+  a.outSize = out;
+  a.weight = std::move(w);
+  a.bias = std::move(b);
+  a.requantize = rq;
+  a.outType = rq ? DType::I8 : DType::I32;
+  return a;
+}
+
+inline Actor neurons(const std::string &name, ActorKind k, uint32_t n, sem::NeuronParams p, ResetMode r) {
+  Actor a;
+  a.name = name;
+  a.kind = k;
+  a.inSize = a.outSize = n;
+  a.inType = DType::I32;
+  a.outType = k == ActorKind::LI ? DType::I32 : DType::I8;
+  a.params = p;
+  a.reset = r;
+  return a;
+}
+
+} // namespace xpu::graph::test
