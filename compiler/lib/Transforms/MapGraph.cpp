@@ -23,60 +23,57 @@ namespace xpu::transforms {
 using namespace mlir;
 
 namespace xpu::transforms {
+
+/// Runs `fn` on every nact.graph of `module`, exported for the module's
+/// target chip; stops at the first failure (diagnostics are at the ops).
+LogicalResult forEachGraph(ModuleOp module,
+                           llvm::function_ref<LogicalResult(nact::GraphOp, bridge::ExportedGraph &,
+                                                            const ChipDescriptor &)> fn) {
+  FailureOr<ChipDescriptor> chip = bridge::targetChip(module);
+  if (failed(chip)) return failure();
+  for (auto graph : llvm::make_early_inc_range(module.getOps<nact::GraphOp>())) {
+    auto e = bridge::exportGraph(graph, &*chip);
+    if (failed(e) || failed(fn(graph, *e, *chip))) return failure();
+  }
+  return success();
+}
+
 namespace {
 
 struct NactPartitionPass : impl::NactPartitionBase<NactPartitionPass> {
   using NactPartitionBase::NactPartitionBase;
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    FailureOr<ChipDescriptor> chip = bridge::targetChip(module);
-    if (failed(chip)) return signalPassFailure();
-    for (auto graph : module.getOps<nact::GraphOp>()) {
-      auto e = bridge::exportGraph(graph, &*chip);
-      if (failed(e)) return signalPassFailure();
+    auto partition = [&](nact::GraphOp graph, bridge::ExportedGraph &e, const ChipDescriptor &chip) -> LogicalResult {
       graph::PartitionOptions opts;
       opts.maxElementsPerCore = maxElementsPerCore;
-      auto parts = graph::partitionGraph(e->graph, *chip, opts);
-      if (!parts) {
-        graph.emitError() << parts.error().message;
-        return signalPassFailure();
-      }
-      bridge::recordPartitions(*e, *parts, /*placed=*/false, *chip);
-    }
+      auto parts = graph::partitionGraph(e.graph, chip, opts);
+      if (!parts) return graph.emitError() << parts.error().message;
+      bridge::recordPartitions(e, *parts, /*placed=*/false, chip);
+      return success();
+    };
+    if (failed(forEachGraph(getOperation(), partition))) signalPassFailure();
   }
 };
 
 struct NactPlacePass : impl::NactPlaceBase<NactPlacePass> {
   using NactPlaceBase::NactPlaceBase;
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    FailureOr<ChipDescriptor> chip = bridge::targetChip(module);
-    if (failed(chip)) return signalPassFailure();
-    for (auto graph : module.getOps<nact::GraphOp>()) {
-      auto e = bridge::exportGraph(graph, &*chip);
-      if (failed(e)) return signalPassFailure();
-      if (e->parts.empty()) {
-        graph.emitError() << "is not partitioned: run --nact-partition first";
-        return signalPassFailure();
-      }
-      graph::PlaceOptions opts;
+    auto place = [&](nact::GraphOp graph, bridge::ExportedGraph &e, const ChipDescriptor &chip) -> LogicalResult {
+      if (e.parts.empty()) return graph.emitError() << "is not partitioned: run --nact-partition first";
       auto s = graph::placeStrategyFromName(strategy);
-      if (!s) {
-        graph.emitError() << "unknown placement strategy '" << strategy << "' (expected greedy or anneal)";
-        return signalPassFailure();
-      }
+      if (!s)
+        return graph.emitError() << "unknown placement strategy '" << strategy << "' (expected greedy or anneal)";
+      graph::PlaceOptions opts;
       opts.strategy = *s;
       opts.seed = seed;
       opts.iterations = iterations;
       opts.balanceWeight = balanceWeight;
       opts.spareCores = spareCores;
-      std::vector<graph::Partition> parts = e->parts;
+      std::vector<graph::Partition> parts = e.parts;
       graph::PlaceReport r;
-      if (auto err = graph::placePartitions(e->graph, *chip, parts, opts, report ? &r : nullptr)) {
-        graph.emitError() << err->message;
-        return signalPassFailure();
-      }
-      bridge::recordPartitions(*e, parts, /*placed=*/true, *chip);
+      if (auto err = graph::placePartitions(e.graph, chip, parts, opts, report ? &r : nullptr))
+        return graph.emitError() << err->message;
+      bridge::recordPartitions(e, parts, /*placed=*/true, chip);
       if (report) {
         char gap[32];
         std::snprintf(gap, sizeof gap, "%.3f", r.gap());
@@ -88,32 +85,26 @@ struct NactPlacePass : impl::NactPlaceBase<NactPlacePass> {
           remark << " seed " << opts.seed << ", greedy cost " << r.greedyCost << ", " << r.moves << " moves";
         remark << ")";
       }
-    }
+      return success();
+    };
+    if (failed(forEachGraph(getOperation(), place))) signalPassFailure();
   }
 };
 
 struct NactRoutePass : impl::NactRouteBase<NactRoutePass> {
   using NactRouteBase::NactRouteBase;
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    FailureOr<ChipDescriptor> chip = bridge::targetChip(module);
-    if (failed(chip)) return signalPassFailure();
-    for (auto graph : module.getOps<nact::GraphOp>()) {
-      auto e = bridge::exportGraph(graph, &*chip);
-      if (failed(e)) return signalPassFailure();
-      if (!e->placed) {
-        graph.emitError() << "is not placed: run --nact-partition and --nact-place first";
-        return signalPassFailure();
-      }
+    auto route = [&](nact::GraphOp graph, bridge::ExportedGraph &e, const ChipDescriptor &chip) -> LogicalResult {
+      if (!e.placed)
+        return graph.emitError() << "is not placed: run --nact-partition and --nact-place first";
       graph::RouteOptions opts;
       opts.multicast = multicast;
-      auto routing = graph::routeMessages(e->graph, *chip, e->parts, opts);
-      if (!routing) {
-        graph.emitError() << routing.error().message;
-        return signalPassFailure();
-      }
+      auto routing = graph::routeMessages(e.graph, chip, e.parts, opts);
+      if (!routing) return graph.emitError() << routing.error().message;
       bridge::recordRouting(graph, *routing);
-    }
+      return success();
+    };
+    if (failed(forEachGraph(getOperation(), route))) signalPassFailure();
   }
 };
 
