@@ -19,8 +19,9 @@ namespace {
 const char *kUsage = R"(usage: xpu-cc MODEL.json|MODEL.mlir --chip CHIP.json [options]
 
 Compiles a neural actor graph (docs/actor-graph.md) or nact IR for an XPU
-chip (docs/arch.md section 2): partition, place, route, lower to one program
-per core, emit an executable (docs/compiler.md).
+chip (docs/arch.md section 2): infer shapes, quantise float (NIR-style)
+parameters, partition, place, route, lower to one program per core, emit an
+executable (docs/compiler.md).
 
   --chip CHIP.json          target chip descriptor (required)
   -o FILE.xpuexe            write the executable (default: MODEL with .xpuexe)
