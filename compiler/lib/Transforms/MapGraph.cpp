@@ -6,6 +6,7 @@
 #include "compiler/lib/Transforms/Passes.h"
 
 #include "dialects/Nact/NactOps.h"
+#include "xpu/compiler/DeadlockCheck.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
@@ -17,6 +18,7 @@ namespace xpu::transforms {
 #define GEN_PASS_DEF_NACTPARTITION
 #define GEN_PASS_DEF_NACTPLACE
 #define GEN_PASS_DEF_NACTROUTE
+#define GEN_PASS_DEF_NACTCHECKDEADLOCK
 #include "compiler/lib/Transforms/Passes.h.inc"
 } // namespace xpu::transforms
 
@@ -108,6 +110,18 @@ struct NactRoutePass : impl::NactRouteBase<NactRoutePass> {
   }
 };
 
+struct NactCheckDeadlockPass : impl::NactCheckDeadlockBase<NactCheckDeadlockPass> {
+  void runOnOperation() override {
+    auto check = [&](nact::GraphOp graph, bridge::ExportedGraph &e, const ChipDescriptor &chip) -> LogicalResult {
+      if (!e.routing) return graph.emitError() << "is not routed: run --nact-route first";
+      if (auto err = graph::checkDeadlockFree(e.graph, chip, e.parts, *e.routing))
+        return graph.emitError() << err->message;
+      return success();
+    };
+    if (failed(forEachGraph(getOperation(), check))) signalPassFailure();
+  }
+};
+
 struct CompilePipelineOptions : PassPipelineOptions<CompilePipelineOptions> {
   Option<unsigned> maxElementsPerCore{*this, "max-elements-per-core",
                                       llvm::cl::desc("largest slice of an actor on one core (0: SRAM only)"),
@@ -133,13 +147,14 @@ void buildCompilePipeline(OpPassManager &pm, const CompileOptions &options) {
   place.iterations = options.iterations;
   pm.addPass(createNactPlace(place));
   pm.addPass(createNactRoute(NactRouteOptions{options.multicast}));
+  pm.addPass(createNactCheckDeadlock());
   pm.addPass(createNactLowerToXpu());
 }
 
 void registerCompilePipeline() {
   registerXpuTransformsPasses();
   PassPipelineRegistration<CompilePipelineOptions>(
-      "xpu-compile", "Compile nact graphs to xpu programs: infer shapes, quantise, partition, place, route, lower",
+      "xpu-compile", "Compile nact graphs to xpu programs: infer shapes, quantise, partition, place, route, check deadlock freedom, lower",
       [](OpPassManager &pm, const CompilePipelineOptions &o) {
         CompileOptions c;
         c.maxElementsPerCore = o.maxElementsPerCore;

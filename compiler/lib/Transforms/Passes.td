@@ -112,6 +112,18 @@ def NactRoute : Pass<"nact-route", "::mlir::ModuleOp"> {
   ];
 }
 
+def NactCheckDeadlock : Pass<"nact-check-deadlock", "::mlir::ModuleOp"> {
+  let summary = "Reject routed graphs whose programs could deadlock, naming the cycle";
+  let description = [{
+    Builds the wait-for graph of two timesteps of the programs that
+    nact-lower-to-xpu would emit for the recorded routing: program order,
+    receives after sends, mailbox capacity (a message into a full mailbox
+    stalls in the network and blocks packets behind it on its virtual
+    channel) and the timestep barrier. A cycle is reported with every wait
+    on it and the channels involved (docs/mapping.md "Deadlock check").
+  }];
+}
+
 def NactLowerToXpu : Pass<"nact-lower-to-xpu", "::mlir::ModuleOp"> {
   let summary = "Lower a mapped nact graph to one xpu program per core";
   let description = [{

@@ -20,8 +20,8 @@ const char *kUsage = R"(usage: xpu-cc MODEL.json|MODEL.mlir --chip CHIP.json [op
 
 Compiles a neural actor graph (docs/actor-graph.md) or nact IR for an XPU
 chip (docs/arch.md section 2): infer shapes, quantise float (NIR-style)
-parameters, partition, place, route, lower to one program per core, emit an
-executable (docs/compiler.md).
+parameters, partition, place, route, check that the programs cannot deadlock,
+lower to one program per core, emit an executable (docs/compiler.md).
 
   --chip CHIP.json          target chip descriptor (required)
   -o FILE.xpuexe            write the executable (default: MODEL with .xpuexe)
