@@ -128,6 +128,10 @@ struct Message {
   uint32_t delay = 0;
 };
 
+/// Pseudo channel ids of the messages between a moe router and its experts.
+constexpr uint32_t kMoeDispatchChannel = ~1u;  // moe router -> expert: selected tokens
+constexpr uint32_t kMoeReplyChannel = ~2u;     // moe expert -> router (the sender of the dispatch)
+
 struct RouteOptions {
   bool multicast = true;        // use multicast groups for fan-out when possible
 };
