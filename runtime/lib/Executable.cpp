@@ -1,6 +1,8 @@
 // The .xpuexe container: validation, serialisation and a reader that never
 // trusts its input (docs/arch.md section 11).
 #include "xpu/Executable.h"
+#include "xpu/Multicast.h"
+#include "xpu/Packet.h"
 #include "xpu/FileIO.h"
 #include "xpu/Semantics.h"
 
@@ -10,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 
 namespace xpu {
@@ -140,6 +143,18 @@ std::optional<Error> validateExecutable(const Executable &exe) {
         return Error{where + ": destinations must be sorted and unique"};
     }
   }
+  // Explicit table entries: every group they name exists, and each group's
+  // entries form a tree that reaches exactly its destinations.
+  std::map<uint32_t, std::vector<MulticastRoute>> routesOf;
+  for (const MulticastRoute &r : exe.multicastRoutes) {
+    if (!groupIds.count(r.group))
+      return Error{"multicast route at router " + std::to_string(r.router) + ": group " + std::to_string(r.group) +
+                   " is not defined"};
+    routesOf[r.group].push_back(r);
+  }
+  for (const MulticastGroup &g : exe.multicastGroups)
+    if (auto it = routesOf.find(g.id); it != routesOf.end())
+      if (auto err = checkMulticastRoutes(chip, g, it->second)) return err;
   std::set<std::pair<uint32_t, uint32_t>> boxes;
   for (const MailboxConfig &m : exe.mailboxPolicies) {
     if (m.core >= n)
@@ -233,6 +248,12 @@ std::vector<uint8_t> serializeExecutable(const Executable &exe) {
     for (const MulticastGroup &g : exe.multicastGroups)
       groups.push_back({{"id", g.id}, {"source", g.source}, {"destinations", g.destinations}});
     m["multicast_groups"] = groups;
+    if (!exe.multicastRoutes.empty()) {
+      json routes = json::array();
+      for (const MulticastRoute &r : exe.multicastRoutes)
+        routes.push_back({{"group", r.group}, {"router", r.router}, {"ports", r.ports}});
+      m["multicast_routes"] = routes;
+    }
     json policies = json::array();
     for (const MailboxConfig &p : exe.mailboxPolicies)
       policies.push_back({{"core", p.core}, {"mailbox", p.mailbox}, {"policy", policyName(p.policy)}});
@@ -441,6 +462,17 @@ Expected<Executable> parseExecutable(const uint8_t *data, size_t size, const std
         g.destinations.push_back(d[k].get<uint32_t>());
     }
     exe.multicastGroups.push_back(std::move(g));
+  }
+  if (m.contains("multicast_routes")) {
+    const json &routes = r.arr(m, "", "multicast_routes");
+    for (size_t i = 0; i < routes.size(); ++i) {
+      const std::string p = "/multicast_routes/" + std::to_string(i);
+      MulticastRoute mr;
+      mr.group = uint32_t(r.u(routes[i], p, "group"));
+      mr.router = uint32_t(r.u(routes[i], p, "router"));
+      mr.ports = uint8_t(r.u(routes[i], p, "ports", (1u << kNumPorts) - 1));
+      exe.multicastRoutes.push_back(mr);
+    }
   }
   const json &policies = r.arr(m, "", "mailbox_policies");
   for (size_t i = 0; i < policies.size(); ++i) {

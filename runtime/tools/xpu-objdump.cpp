@@ -2,6 +2,7 @@
 // ISA table that docs/arch.md embeds.
 #include "xpu/Executable.h"
 #include "xpu/Isa.h"
+#include "xpu/Packet.h"
 
 #include <nlohmann/json.hpp>
 
@@ -14,7 +15,8 @@ const char *kUsage = R"(usage: xpu-objdump FILE.xpuexe [--no-data]
        xpu-objdump --isa-table-markdown
 
 Prints an XPU executable: chip, program images with their disassembly and
-data segments, core assignments, spare cores, multicast groups, mailbox
+data segments, core assignments, spare cores, multicast groups (and explicit
+routing-table entries), mailbox
 policies and host I/O windows.
 
   --no-data               do not dump data segment bytes
@@ -151,6 +153,15 @@ int main(int argc, char **argv) {
     for (uint32_t d : g.destinations)
       std::printf(" %u", d);
     std::printf("\n");
+    // Explicit table entries replace the group's XY tree.
+    static const char *kPorts[xpu::kNumPorts] = {"local", "east", "west", "north", "south"};
+    for (const xpu::MulticastRoute &r : exe->multicastRoutes) {
+      if (r.group != g.id) continue;
+      std::printf("  route at core %s:", tile(chip, r.router).c_str());
+      for (unsigned p = 0; p < xpu::kNumPorts; ++p)
+        if ((r.ports >> p) & 1) std::printf(" %s", kPorts[p]);
+      std::printf("\n");
+    }
   }
   for (const xpu::MailboxConfig &m : exe->mailboxPolicies)
     std::printf("mailbox %u of core %s: %s\n", m.mailbox, tile(chip, m.core).c_str(),

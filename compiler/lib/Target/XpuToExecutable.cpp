@@ -17,6 +17,7 @@
 
 #include "xpu/ChipDescriptor.h"
 #include "xpu/Isa.h"
+#include "xpu/Multicast.h"
 
 #include <nlohmann/json.hpp>
 
@@ -59,29 +60,6 @@ std::vector<uint8_t> initBytes(ElementsAttr init, int64_t elementBytes) {
       bytes.push_back(static_cast<uint8_t>(raw >> (8 * b)));
   }
   return bytes;
-}
-
-/// Router output ports of group `g`'s XY tree (docs/arch.md 6.4): bit p of
-/// the mask at core c is set when the tree leaves c through port p.
-std::map<uint32_t, int32_t> xyTree(const ::xpu::ChipDescriptor &chip,
-                                   const ::xpu::MulticastGroup &g) {
-  enum { Local = 0, East = 1, West = 2, North = 3, South = 4 };
-  std::map<uint32_t, int32_t> masks;
-  for (uint32_t dest : g.destinations) {
-    int64_t x = chip.coreX(g.source), y = chip.coreY(g.source);
-    int64_t dx = chip.coreX(dest), dy = chip.coreY(dest);
-    while (true) {
-      uint32_t here = chip.coreId(x, y);
-      int port = x < dx ? East : x > dx ? West : y < dy ? South : y > dy ? North
-                                                                         : Local;
-      masks[here] |= 1 << port;
-      if (port == Local)
-        break;
-      x += port == East ? 1 : port == West ? -1 : 0;
-      y += port == South ? 1 : port == North ? -1 : 0;
-    }
-  }
-  return masks;
 }
 
 class ExecutableBuilder {
@@ -148,17 +126,23 @@ FailureOr<::xpu::Executable> ExecutableBuilder::build() {
     groupIndex[group.getSymName()] = exe.multicastGroups.size();
     exe.multicastGroups.push_back(std::move(g));
   }
-  // The v0 loader fills multicast tables with XY trees; explicit routes must
-  // agree with them (table-based trees need a loader extension).
+  // Explicit table entries (xpu.route): a group with any uses exactly its
+  // entries, which must form a tree reaching its destinations.
+  std::map<uint32_t, SmallVector<RouteOp>> routeOpsOf;
   for (auto route : module.getBodyBlock()->getOps<RouteOp>()) {
-    const ::xpu::MulticastGroup &g =
-        exe.multicastGroups[groupIndex.lookup(route.getGroup())];
-    int32_t expected = xyTree(exe.chip, g)[coreId(route.getX(), route.getY())];
-    if (route.getPorts() != expected)
-      return route.emitOpError()
-             << "differs from the XY tree of " << route.getGroupAttr()
-             << " (port mask " << expected
-             << "); the v0 executable only carries XY-tree multicast";
+    const ::xpu::MulticastGroup &g = exe.multicastGroups[groupIndex.lookup(route.getGroup())];
+    exe.multicastRoutes.push_back(
+        {g.id, coreId(route.getX(), route.getY()), static_cast<uint8_t>(route.getPorts())});
+    routeOpsOf[g.id].push_back(route);
+  }
+  for (const ::xpu::MulticastGroup &g : exe.multicastGroups) {
+    auto it = routeOpsOf.find(g.id);
+    if (it == routeOpsOf.end()) continue;
+    std::vector<::xpu::MulticastRoute> routes;
+    for (const ::xpu::MulticastRoute &r : exe.multicastRoutes)
+      if (r.group == g.id) routes.push_back(r);
+    if (auto err = ::xpu::checkMulticastRoutes(exe.chip, g, routes))
+      return it->second.front().emitOpError() << err->message;
   }
 
   std::map<std::pair<uint32_t, uint32_t>, ::xpu::MailboxPolicy> policies;

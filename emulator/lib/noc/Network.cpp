@@ -97,30 +97,6 @@ void routerViolation(uint32_t router, uint8_t port, uint32_t vc, const char *wha
 
 } // namespace
 
-std::vector<std::vector<uint8_t>> buildMulticastTables(
-    const ChipDescriptor &chip, const std::vector<MulticastGroup> &groups) {
-  uint32_t entries = 0;
-  for (const auto &g : groups) entries = std::max(entries, g.id + 1);
-  std::vector<std::vector<uint8_t>> tables(chip.numCores(),
-                                           std::vector<uint8_t>(entries, 0));
-  for (const auto &g : groups) {
-    const uint32_t sx = chip.coreX(g.source), sy = chip.coreY(g.source);
-    for (uint32_t d : g.destinations) {
-      const uint32_t dx = chip.coreX(d), dy = chip.coreY(d);
-      uint32_t x = sx, y = sy;
-      for (;;) {
-        const Port p = routeXY(x, y, dx, dy);
-        tables[chip.coreId(x, y)][g.id] |= uint8_t(1u << unsigned(p));
-        if (p == Port::Local) break;
-        if (p == Port::East) ++x;
-        else if (p == Port::West) --x;
-        else if (p == Port::North) --y;
-        else ++y;
-      }
-    }
-  }
-  return tables;
-}
 
 // --------------------------------------------------------------------------
 // packetId -> record index, open addressing with linear probing and
@@ -462,7 +438,8 @@ struct Network::Impl {
   std::vector<std::vector<uint8_t>> tables;
   ConservationChecker checker;
 
-  Impl(Network &n, const std::vector<MulticastGroup> &groups) : net(n) {
+  Impl(Network &n, const std::vector<MulticastGroup> &groups, const std::vector<MulticastRoute> &routes)
+      : net(n) {
     const ChipDescriptor &c = n.chip_;
     W = c.width; H = c.height; N = c.numCores();
     V = c.virtualChannels; D = c.bufferDepth; F = c.flitBytes;
@@ -471,7 +448,7 @@ struct Network::Impl {
     cap = ringCapacity(D); capMask = cap - 1;
     ejCap = ringCapacity(D + 1); ejMask = ejCap - 1;
     vcMask = (uint64_t(1) << V) - 1;
-    tables = buildMulticastTables(c, groups);
+    tables = buildMulticastTables(c, groups, routes);
     checker.init(c, groups);
     n.stats_.linkFlits.assign(N, {});
     n.stats_.windowLinkFlits.assign(N, {});
@@ -884,9 +861,10 @@ struct Network::Impl {
 };
 
 // --------------------------------------------------------------------------
-Network::Network(const ChipDescriptor &chip, const std::vector<MulticastGroup> &groups)
+Network::Network(const ChipDescriptor &chip, const std::vector<MulticastGroup> &groups,
+                 const std::vector<MulticastRoute> &routes)
     : chip_(chip) {
-  impl_ = std::make_unique<Impl>(*this, groups);
+  impl_ = std::make_unique<Impl>(*this, groups, routes);
 }
 
 Network::~Network() = default;

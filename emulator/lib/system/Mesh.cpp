@@ -58,7 +58,7 @@ void Mesh::load(const Executable &exe) {
   // A new load starts at the next rising edge after the current time.
   if (started_)
     base_ = sc_core::sc_time_stamp().value() / periodTicks_ + 1;
-  network_ = std::make_unique<Network>(chip_, exe.multicastGroups);
+  network_ = std::make_unique<Network>(chip_, exe.multicastGroups, exe.multicastRoutes);
   network_->setWakeCallback(
       [this](uint32_t r, uint64_t when) { tiles_[r]->wakeAt(when); });
   groupSource_.assign(chip_.multicastGroups, UINT32_MAX);

@@ -55,11 +55,21 @@ struct MailboxConfig {
 };
 
 /// A multicast group: one source core, a set of destination cores. The loader
-/// derives every router's table entry from it (XY tree, docs/arch.md).
+/// derives every router's table entry from it (XY tree, docs/arch.md), unless
+/// the executable lists the group's entries explicitly (MulticastRoute).
 struct MulticastGroup {
   uint32_t id = 0;
   uint32_t source = 0;
   std::vector<uint32_t> destinations;  // sorted, unique, may include source
+};
+
+/// An explicit table entry: router `router` forwards packets of group
+/// `group` to the output ports in `ports` (bit i = Port i). A group with any
+/// explicit entry uses exactly its entries (checked: xpu/Multicast.h).
+struct MulticastRoute {
+  uint32_t group = 0;
+  uint32_t router = 0;
+  uint8_t ports = 0;
 };
 
 /// A named host-visible SRAM window: inputs are written before a run or at a
@@ -87,6 +97,7 @@ struct Executable {
   std::vector<CoreAssignment> cores;
   std::vector<uint32_t> spareCores;   // reserved for spawn, start idle
   std::vector<MulticastGroup> multicastGroups;
+  std::vector<MulticastRoute> multicastRoutes;  // explicit entries (optional)
   std::vector<MailboxConfig> mailboxPolicies;
   std::vector<IoBinding> inputs, outputs;
   std::vector<Symbol> symbols;

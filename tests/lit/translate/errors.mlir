@@ -17,7 +17,8 @@ xpu.module @m chip(#xpu.chip<>) {
     xpu.halt
   }
   xpu.group @g id 0 from (0, 0) to [(1, 0)]
-  // expected-error @+1 {{differs from the XY tree of @g (port mask 2); the v0 executable only carries XY-tree multicast}}
+  // Explicit entries must form a tree reaching exactly the destinations.
+  // expected-error @+1 {{multicast group 0: a copy reaches router (0, 1), which has no entry for the group}}
   xpu.route at (0, 0) @g ports [south]
 }
 

@@ -9,8 +9,11 @@
 xpu.module @dense chip(#xpu.chip<width = 2, height = 2, sram_bytes = 4096>) {
   xpu.channel @acts from (0, 0) to (1, 0) mailbox 1 bytes 16 overflow drop_oldest
   xpu.group @fanout id 2 from (0, 0) to [(1, 1), (1, 0)]
-  xpu.route at (0, 0) @fanout ports [east]
-  xpu.route at (1, 0) @fanout ports [local, south]
+  // An explicit tree (not the XY one, which goes through (1, 0)): the
+  // executable carries these entries instead of the loader's XY tree.
+  xpu.route at (0, 0) @fanout ports [east, south]
+  xpu.route at (1, 0) @fanout ports [local]
+  xpu.route at (0, 1) @fanout ports [east]
   xpu.route at (1, 1) @fanout ports [local]
   xpu.spare at (0, 1)
 
@@ -107,6 +110,10 @@ xpu.module @dense chip(#xpu.chip<width = 2, height = 2, sram_bytes = 4096>) {
 // CHECK-NEXT: core 1 (1,0) runs image 1 'consumer'
 // CHECK-NEXT: core 2 (0,1) is a spare
 // CHECK-NEXT: multicast group 2 from core 0 (0,0) to 1 3
+// CHECK-NEXT:   route at core 0 (0,0): east south
+// CHECK-NEXT:   route at core 1 (1,0): local
+// CHECK-NEXT:   route at core 2 (0,1): east
+// CHECK-NEXT:   route at core 3 (1,1): local
 // CHECK-NEXT: mailbox 1 of core 1 (1,0): drop_oldest
 // CHECK-NEXT: input 'x': core 0 (0,0), address 24, 2 bytes, i8
 // CHECK-NEXT: output 'out': core 1 (1,0), address 16, 4 bytes, i8

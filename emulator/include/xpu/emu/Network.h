@@ -15,6 +15,7 @@
 
 #include "xpu/ChipDescriptor.h"
 #include "xpu/Executable.h"
+#include "xpu/Multicast.h"
 #include "xpu/Packet.h"
 #include "xpu/emu/Flit.h"
 
@@ -55,7 +56,10 @@ class Network {
 public:
   /// Builds routers, links and multicast tables (XY trees from `groups`).
   /// Throws nothing; groups must already be validated (validateExecutable).
-  Network(const ChipDescriptor &chip, const std::vector<MulticastGroup> &groups);
+  /// `routes`: explicit table entries (executable's multicast_routes); groups
+  /// without any use their XY tree.
+  Network(const ChipDescriptor &chip, const std::vector<MulticastGroup> &groups,
+          const std::vector<MulticastRoute> &routes = {});
   ~Network();
   Network(const Network &) = delete;
   Network &operator=(const Network &) = delete;
@@ -152,11 +156,7 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
-/// The per-router multicast table entries (5-bit output-port masks, bit i =
-/// Port i) that the XY trees of `groups` need: result[router][group]
-/// (0 = no entry). Each row has max(group id) + 1 entries (none if no
-/// groups).
-std::vector<std::vector<uint8_t>> buildMulticastTables(
-    const ChipDescriptor &chip, const std::vector<MulticastGroup> &groups);
+/// The per-router multicast tables (one definition: xpu/Multicast.h).
+using ::xpu::buildMulticastTables;
 
 } // namespace xpu::emu

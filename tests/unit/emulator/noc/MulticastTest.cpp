@@ -69,6 +69,27 @@ INSTANTIATE_TEST_SUITE_P(Cases, NocMulticastZeroLoad,
                                   "_L" + std::to_string(i.param.L) + "_D" + std::to_string(i.param.D);
                          });
 
+// Explicit table entries (the executable's multicast_routes) replace the XY
+// tree: a tree through the bottom row delivers one copy to each destination
+// over exactly its links.
+TEST(NocMulticast, ExplicitTreeIsFollowed) {
+  const ChipDescriptor chip = makeChip(3, 3);
+  const std::vector<MulticastRoute> yx = {{0, 0, E_ | S_}, {0, 1, E_}, {0, 2, L_}, {0, 3, S_},
+                                          {0, 6, E_},      {0, 7, E_}, {0, 8, L_}};
+  NocHarness h(chip, {{0, 0, {2, 8}}}, yx);
+  const uint64_t id = h.send(0, 0, 1, 3, true);
+  ASSERT_TRUE(h.drain());
+  EXPECT_GT(h.tailConsumed(id, 2), 0u);
+  EXPECT_GT(h.tailConsumed(id, 8), 0u);
+  EXPECT_EQ(h.consumed.size(), 2 * 3u);
+  EXPECT_EQ(h.net.stats().flitHops, 6 * 3u);  // 0-1-2 and 0-3-6-7-8
+  const auto &links = h.net.stats().linkFlits;
+  EXPECT_EQ(links[6][uint8_t(Port::East)], 3u);  // the bottom row, not 5 -> 8
+  EXPECT_EQ(links[5][uint8_t(Port::South)], 0u);
+  EXPECT_EQ(links[2][uint8_t(Port::South)], 0u);
+  h.net.checkAllDelivered();
+}
+
 TEST(NocMulticast, SourceInItsOwnGroupGetsOneCopy) {
   const ChipDescriptor chip = makeChip(3, 3, 1, 4);
   NocHarness h(chip, {{5, 4, {1, 4, 7}}});

@@ -36,8 +36,9 @@ struct Consumed {
 
 class NocHarness {
 public:
-  explicit NocHarness(const ChipDescriptor &chip, const std::vector<MulticastGroup> &groups = {})
-      : chip_(chip), net(chip, groups), out_(chip.numCores()), sinkOn(chip.numCores(), true),
+  explicit NocHarness(const ChipDescriptor &chip, const std::vector<MulticastGroup> &groups = {},
+                      const std::vector<MulticastRoute> &routes = {})
+      : chip_(chip), net(chip, groups, routes), out_(chip.numCores()), sinkOn(chip.numCores(), true),
         sinkVcMask(chip.numCores(), 0xff), sinkRR_(chip.numCores(), 0) {}
 
   /// Queues an n-flit packet at `src`; returns its packet id.
