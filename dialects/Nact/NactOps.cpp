@@ -284,6 +284,29 @@ LogicalResult ExpertOp::verify() {
   return checkBias(*this, getBias(), numElements(getOutType()));
 }
 
+LogicalResult PoolOp::verify() {
+  auto w = getWeight().getShapedType();
+  if (!w.hasRank() || w.getRank() != 2)
+    return emitOpError() << "template weight must be [O, D]";
+  const int64_t O = w.getDimSize(0), D = w.getDimSize(1), N = getJobs();
+  if (N < 1 || N > 127)
+    return emitOpError() << "'jobs' must be in 1..127, got " << N;
+  if (getJobsPerWorker() < 1 || getMaxWorkers() < 1)
+    return emitOpError() << "'jobs_per_worker' and 'max_workers' must be >= 1";
+  if (getOnBound() != "self" && getOnBound() != "drop")
+    return emitOpError() << "'on_bound' must be \"self\" or \"drop\", got \""
+                         << getOnBound() << "\"";
+  if (isStatic(getInType()) && numElements(getInType()) != 1 + N * D)
+    return emitOpError() << "input must have 1 + jobs x D = " << 1 + N * D
+                         << " elements";
+  if (isStatic(getOutType()) && numElements(getOutType()) != N * O + 2)
+    return emitOpError() << "output must have jobs x O + 2 = " << N * O + 2
+                         << " elements";
+  if (auto b = getBias())
+    return checkBias(*this, *b, O);
+  return success();
+}
+
 LogicalResult ScaleOp::verify() {
   if (failed(checkSameShape(*this, getInType(), getOutType())))
     return failure();
@@ -424,16 +447,48 @@ LogicalResult IFOp::verify() {
 // Mixture of experts
 //===----------------------------------------------------------------------===//
 
+FailureOr<std::pair<int64_t, int64_t>> MoERouterOp::tokenShape() {
+  ArrayRef<int64_t> in = shapeOf(getInType());
+  if (in.size() == 2 && (!getTokens() || static_cast<int64_t>(*getTokens()) == in[0]))
+    return std::make_pair(in[0], in[1]);
+  if (in.size() == 1 && getTokens() && *getTokens() >= 1 && in[0] % static_cast<int64_t>(*getTokens()) == 0)
+    return std::make_pair(static_cast<int64_t>(*getTokens()), in[0] / static_cast<int64_t>(*getTokens()));
+  return failure();
+}
+
 LogicalResult MoERouterOp::verify() {
   ArrayRef<int64_t> in = shapeOf(getInType()), out = shapeOf(getOutType());
-  if (in.size() != 2 || out.size() != 1 || in[1] != out[0])
-    return emitOpError() << "input must be [T, D] tokens and output one [D] "
-                            "token, got "
-                         << shapeStr(in) << " and " << shapeStr(out);
   int64_t experts = getExperts().size();
+  if (!isCombining()) {
+    if (in.size() != 2 || out.size() != 1 || in[1] != out[0])
+      return emitOpError() << "input must be [T, D] tokens and output one [D] "
+                              "token, got "
+                           << shapeStr(in) << " and " << shapeStr(out);
+  } else {
+    FailureOr<std::pair<int64_t, int64_t>> td = tokenShape();
+    if (failed(td))
+      return emitOpError() << "input must be [T, D] tokens, or [T*D] with "
+                              "'tokens' = T, got "
+                           << shapeStr(in);
+    const int64_t t = td->first;
+    auto outT = dyn_cast<RankedTensorType>(getOutType());
+    int64_t outElems = numElements(getOutType());
+    if (!outT || !outT.getElementType().isSignlessInteger(32) || outElems <= 0 || outElems % t != 0 ||
+        (out.size() == 2 && out[0] != t) || out.size() > 2)
+      return emitOpError() << "a combining router produces [T, O] (or [T*O]) i32 "
+                              "with T = "
+                           << t << ", got " << getOutType();
+    if (*getCapacity() < 1 || static_cast<int64_t>(*getCapacity()) > t)
+      return emitOpError() << "'capacity' must be in 1.." << t << " (tokens), got " << *getCapacity();
+    if (getGateShift() && *getGateShift() > 31)
+      return emitOpError() << "'gate_shift' must be in 0..31, got " << *getGateShift();
+    if (getCapacityFactor())
+      return emitOpError() << "takes 'capacity' or 'capacity_factor', not both";
+  }
   if (experts == 0)
     return emitOpError() << "needs at least one expert";
-  SmallVector<int64_t, 2> weightShape{experts, in[1]};
+  int64_t dim = isCombining() ? tokenShape()->second : shapeOf(getInType())[1];
+  SmallVector<int64_t, 2> weightShape{experts, dim};
   if (shapeOf(getWeight().getShapedType()) != ArrayRef<int64_t>(weightShape))
     return emitOpError() << "weight has shape "
                          << shapeStr(shapeOf(getWeight().getShapedType()))
@@ -442,8 +497,10 @@ LogicalResult MoERouterOp::verify() {
     if (!getK() || static_cast<int64_t>(*getK()) < 1 ||
         static_cast<int64_t>(*getK()) > experts)
       return emitOpError() << "token_choice needs 'k' in 1.." << experts;
-  } else if (!getCapacityFactor() ||
-             !(getCapacityFactor()->convertToDouble() > 0)) {
+  } else if (getK()) {
+    return emitOpError() << "only token_choice takes 'k'";
+  } else if (!isCombining() && (!getCapacityFactor() ||
+             !(getCapacityFactor()->convertToDouble() > 0))) {
     return emitOpError() << "expert_choice needs a positive 'capacity_factor'";
   }
   return success();
@@ -455,13 +512,31 @@ MoERouterOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
     auto expert = symbolTable.lookupNearestSymbolFrom<ExpertOp>(*this, ref);
     if (!expert)
       return emitOpError() << "'" << ref << "' is not a nact.expert";
-    if (expert.getInType() != getOutType()) {
+    Type token = getOutType();
+    if (isCombining())
+      token = RankedTensorType::get({tokenShape()->second},
+                                    cast<ShapedType>(getInType()).getElementType());
+    if (expert.getInType() != token) {
       InFlightDiagnostic diag = emitOpError()
                                 << "expert " << ref << " takes "
                                 << expert.getInType()
-                                << " but the router sends " << getOutType();
+                                << " but the router sends " << token;
       diag.attachNote(expert.getLoc()) << "expert defined here";
       return diag;
+    }
+    if (isCombining()) {
+      const int64_t t = tokenShape()->first;
+      Type reply = RankedTensorType::get({numElements(getOutType()) / t},
+                                         IntegerType::get(getContext(), 8));
+      if (expert.getOutType() != reply) {
+        InFlightDiagnostic diag = emitOpError()
+                                  << "expert " << ref << " produces "
+                                  << expert.getOutType()
+                                  << " but the router combines " << reply
+                                  << " per token";
+        diag.attachNote(expert.getLoc()) << "expert defined here";
+        return diag;
+      }
     }
   }
   return success();

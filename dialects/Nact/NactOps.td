@@ -172,30 +172,67 @@ def Nact_IFOp : Nact_SpikingOp<"if", (ins ElementsAttr:$r,
 
 def Nact_MoERouterOp : Nact_Op<"moe_router", [Symbol, Nact_ActorOpInterface,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
-  let summary = "routes tokens to experts by content";
+  let summary = "routes tokens to experts by content (and may combine them)";
   let description = [{
     Receives `[T, D]` tokens on `@in`, scores them with `weight` (`[E, D]`,
-    one row per expert) and sends each selected token (`[D]`, the type of
-    `@out`) to the `@in` port of the chosen experts. `expert_choice`: each
-    expert takes its top `capacity_factor * T / E` tokens. `token_choice`:
-    each token goes to its top `k` experts.
+    one row per expert) and sends each selected token (`[D]`) to the chosen
+    experts. `expert_choice`: each expert takes its top tokens (ties: lower
+    token). `token_choice`: each token goes to its top `k` experts (ties:
+    lower expert).
+
+    Two forms:
+    - dispatch only: `@out` is one `[D]` token (the type the experts take);
+      `expert_choice` sizes experts by `capacity_factor * T / E`.
+    - combining (an integer `capacity` is given): the router is the whole
+      mixture, as the actor-graph `moe` kind (docs/actor-graph.md). Each
+      expert takes at most `capacity` tokens per step (1..T); the experts
+      (`nact.expert`, `[D] -> [O]` i8, with `nact.requantize`) reply to the
+      router, which produces `@out` = `[T, O]` i32: per token, the sum over
+      the experts that processed it of `gate * expert output`, with
+      `gate = vreq(score, gate_shift)` (0..31, default 0). Ports may be flat
+      (`[T*D] -> [T*O]`) with `tokens = T`, as actor-graph channels are.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
       TypeAttrOf<Nact_PortType>:$in_type, TypeAttrOf<Nact_PortType>:$out_type,
       FlatSymbolRefArrayAttr:$experts, Nact_RoutingMode:$mode,
       ElementsAttr:$weight, OptionalAttr<I64Attr>:$k,
-      OptionalAttr<F64Attr>:$capacity_factor);
+      OptionalAttr<F64Attr>:$capacity_factor,
+      OptionalAttr<I64Attr>:$tokens, OptionalAttr<I64Attr>:$capacity,
+      OptionalAttr<I64Attr>:$gate_shift);
   let assemblyFormat = [{
     $sym_name `:` $in_type `->` $out_type `experts` $experts `mode` $mode
     attr-dict
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// True for the combining form (an integer `capacity`).
+    bool isCombining() { return getCapacity().has_value(); }
+    /// T (tokens per step) and D (features per token), or failure if the
+    /// input type does not say.
+    ::mlir::FailureOr<std::pair<int64_t, int64_t>> tokenShape();
+  }];
 }
 
 def Nact_ExpertOp : Nact_BuiltinActorOp<"expert",
     (ins ElementsAttr:$weight, ElementsAttr:$bias)> {
   let summary = "one expert of a mixture: a dense layer fed by a router";
   let description = [{ `weight` is `[N_out, N_in]`, `bias` is `[N_out]`. }];
+}
+
+def Nact_PoolOp : Nact_BuiltinActorOp<"pool",
+    (ins I64Attr:$jobs, I64Attr:$jobs_per_worker, I64Attr:$max_workers,
+         StrAttr:$on_bound, ElementsAttr:$weight, OptionalAttr<ElementsAttr>:$bias)> {
+  let summary = "a dispatcher that spawns workers from a template (the actor-graph 'pool' kind)";
+  let description = [{
+    The neural actor that creates actors. `@in` is `[1 + jobs * D]` i8: the
+    job count c of the step, then `jobs` jobs of D features; `@out` is
+    `[jobs * O + 2]` i8: one result per job (`requant(weight x + bias)`,
+    with `nact.requantize`), then the live workers and the jobs dropped.
+    Workers are spawned on spare cores as load grows, up to `max_workers`,
+    each taking `jobs_per_worker` jobs; `on_bound` ("self" or "drop") says
+    what happens to the jobs beyond them. `weight` is `[O, D]` (the
+    template every worker runs), `bias` `[O]`. docs/actor-graph.md "Pools".
+  }];
 }
 
 //===----------------------------------------------------------------------===//

@@ -96,9 +96,14 @@ std::string mappingReport(ModuleOp module, const ChipDescriptor &chip) {
       << chip.sramBytes << " B SRAM per core)\n";
     r << "  core     slice                          SRAM bytes   use\n";
     for (const graph::Partition &p : e->parts) {
-      const uint64_t bytes = graph::partitionSramBytes(g, p.actor, p.size());
+      const uint64_t bytes = graph::partitionSramBytes(g, p);
       std::ostringstream slice;
-      slice << g.actors[p.actor].name << "[" << p.begin << ":" << p.end << "]";
+      if (graph::onChannels(g, p)) slice << g.actors[p.actor].name << "[" << p.begin << ":" << p.end << "]";
+      else if (graph::isPoolWorker(g, p))
+        slice << g.actors[p.actor].name << ".worker" << (p.index - 1) << " (spare, spawned)";
+      else
+        slice << e->expertOps[p.actor][p.index - 1]->getAttrOfType<StringAttr>(SymbolTable::getSymbolAttrName()).str()
+              << " (expert)";
       char line[160];
       std::snprintf(line, sizeof line, "  (%u,%u)%*s %-30s %10llu  %5.1f%%\n", chip.coreX(p.core), chip.coreY(p.core),
                     int(6 - std::to_string(chip.coreX(p.core)).size() - std::to_string(chip.coreY(p.core)).size()), "",

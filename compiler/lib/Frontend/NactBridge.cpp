@@ -95,6 +95,56 @@ nact::GraphOp importActorGraph(ModuleOp module, const graph::ActorGraph &g) {
                                          b.getNamedAttr("relu", b.getBoolAttr(a.requantize->relu))}));
       break;
     }
+    case ActorKind::Moe: {
+      const graph::MoeParams &m = a.moe;
+      auto i8 = IntegerType::get(ctx, 8);
+      SmallVector<Attribute> experts;
+      for (uint32_t e = 0; e < m.experts; ++e)
+        experts.push_back(FlatSymbolRefAttr::get(ctx, a.name + ".e" + std::to_string(e)));
+      auto rw = DenseElementsAttr::get(RankedTensorType::get({int64_t(m.experts), int64_t(m.dim)}, i8),
+                                       ArrayRef<int8_t>(m.routerWeight));
+      const bool topK = m.routing == graph::MoeRouting::TopK;
+      b.create<nact::MoERouterOp>(
+          aloc, name, inT, outT, b.getArrayAttr(experts),
+          nact::RoutingModeAttr::get(ctx, topK ? nact::RoutingMode::TokenChoice : nact::RoutingMode::ExpertChoice),
+          rw, topK ? b.getI64IntegerAttr(m.k) : IntegerAttr(), FloatAttr(), b.getI64IntegerAttr(m.tokens),
+          b.getI64IntegerAttr(m.capacity), b.getI64IntegerAttr(m.gateShift));
+      auto tokenT = TypeAttr::get(vec(ctx, m.dim, DType::I8));
+      auto replyT = TypeAttr::get(vec(ctx, m.outDim, DType::I8));
+      for (uint32_t e = 0; e < m.experts; ++e) {
+        const size_t rows = size_t(m.outDim);
+        std::vector<int8_t> w(m.expertWeight.begin() + e * rows * m.dim, m.expertWeight.begin() + (e + 1) * rows * m.dim);
+        std::vector<int32_t> bias(rows, 0);
+        if (!m.expertBias.empty()) bias.assign(m.expertBias.begin() + e * rows, m.expertBias.begin() + (e + 1) * rows);
+        auto op = b.create<nact::ExpertOp>(
+            aloc, b.getStringAttr(a.name + ".e" + std::to_string(e)), tokenT, replyT,
+            DenseElementsAttr::get(RankedTensorType::get({int64_t(m.outDim), int64_t(m.dim)}, i8), ArrayRef<int8_t>(w)),
+            DenseElementsAttr::get(RankedTensorType::get({int64_t(m.outDim)}, IntegerType::get(ctx, 32)),
+                                   ArrayRef<int32_t>(bias)));
+        op->setAttr(kRequantizeAttr,
+                    b.getDictionaryAttr({b.getNamedAttr("shift", b.getI32IntegerAttr(m.expertRequantize.shift)),
+                                         b.getNamedAttr("relu", b.getBoolAttr(m.expertRequantize.relu))}));
+      }
+      break;
+    }
+    case ActorKind::Pool: {
+      const graph::PoolParams &m = a.pool;
+      auto w = DenseElementsAttr::get(
+          RankedTensorType::get({int64_t(m.outputs), int64_t(m.features)}, IntegerType::get(ctx, 8)),
+          ArrayRef<int8_t>(m.weight));
+      ElementsAttr bias;
+      if (!m.bias.empty())
+        bias = DenseElementsAttr::get(RankedTensorType::get({int64_t(m.outputs)}, IntegerType::get(ctx, 32)),
+                                      ArrayRef<int32_t>(m.bias));
+      auto op = b.create<nact::PoolOp>(aloc, name, inT, outT, b.getI64IntegerAttr(m.jobs),
+                                       b.getI64IntegerAttr(m.jobsPerWorker), b.getI64IntegerAttr(m.maxWorkers),
+                                       b.getStringAttr(m.onBound == graph::PoolOverflow::Drop ? "drop" : "self"), w,
+                                       bias);
+      op->setAttr(kRequantizeAttr,
+                  b.getDictionaryAttr({b.getNamedAttr("shift", b.getI32IntegerAttr(m.requantize.shift)),
+                                       b.getNamedAttr("relu", b.getBoolAttr(m.requantize.relu))}));
+      break;
+    }
     default: {
       const sem::NeuronParams &p = a.params;
       Operation *op = nullptr;
@@ -195,9 +245,11 @@ FailureOr<ExportedGraph> exportGraph(nact::GraphOp graphOp, const ChipDescriptor
   g.sync = graphOp.getSync() == nact::SyncMode::Barrier ? graph::SyncMode::Barrier : graph::SyncMode::Free;
   std::map<std::string, uint32_t> actorIndex;
   std::map<std::string, uint32_t> outputIndex;
+  std::map<Operation *, Operation *> expertUser; // nact.expert -> its combining router
 
   for (Operation &op : *graphOp.getBodyBlock()) {
     Actor a;
+    std::vector<Operation *> experts;
     auto symName = op.getAttrOfType<StringAttr>(SymbolTable::getSymbolAttrName());
     if (symName) a.name = symName.str();
     a.pointer = "@" + a.name;
@@ -274,6 +326,96 @@ FailureOr<ExportedGraph> exportGraph(nact::GraphOp graphOp, const ChipDescriptor
       if (a.outType != (a.kind == ActorKind::LI ? DType::I32 : DType::I8))
         return op.emitOpError() << (a.kind == ActorKind::LI ? "an LI population produces i32 membrane values"
                                                               : "a spiking population produces i8 spikes");
+    } else if (auto router = dyn_cast<nact::MoERouterOp>(op)) {
+      if (!router.isCombining())
+        return op.emitOpError() << "a dispatch-only router is not lowered yet: give an integer 'capacity' so that "
+                                   "the router also combines the experts' replies (the actor-graph 'moe' kind)";
+      a.kind = ActorKind::Moe;
+      graph::MoeParams &m = a.moe;
+      auto td = router.tokenShape();
+      DType outType;
+      auto in = vectorSize(&op, RankedTensorType::get({cast<ShapedType>(router.getInType()).getNumElements()},
+                                                      cast<ShapedType>(router.getInType()).getElementType()),
+                           a.inType);
+      auto out = vectorSize(&op, RankedTensorType::get({cast<ShapedType>(router.getOutType()).getNumElements()},
+                                                       cast<ShapedType>(router.getOutType()).getElementType()),
+                            outType);
+      if (failed(td) || failed(in) || failed(out)) return failure();
+      a.outType = outType;
+      a.inSize = *in;
+      a.outSize = *out;
+      m.tokens = uint32_t(td->first);
+      m.dim = uint32_t(td->second);
+      m.outDim = a.outSize / m.tokens;
+      m.experts = uint32_t(router.getExperts().size());
+      m.routing = router.getMode() == nact::RoutingMode::TokenChoice ? graph::MoeRouting::TopK
+                                                                     : graph::MoeRouting::ExpertChoice;
+      m.k = uint32_t(router.getK().value_or(1));
+      m.capacity = uint32_t(*router.getCapacity());
+      m.gateShift = uint32_t(router.getGateShift().value_or(0));
+      auto rw = intValues(&op, "weight", router.getWeight(), -128, 127);
+      if (failed(rw)) return failure();
+      m.routerWeight.assign(rw->begin(), rw->end());
+      for (auto ref : router.getExperts().getAsRange<FlatSymbolRefAttr>()) {
+        auto expert = dyn_cast_or_null<nact::ExpertOp>(graphOp.lookupSymbol(ref.getValue()));
+        if (!expert) return op.emitOpError() << "'" << ref << "' is not a nact.expert of this graph";
+        if (!expertUser.emplace(expert, &op).second) {
+          InFlightDiagnostic diag = expert.emitOpError() << "is used by more than one router; each expert runs on "
+                                                            "its own core for one router";
+          diag.attachNote(op.getLoc()) << "used here";
+          return diag;
+        }
+        auto w = intValues(expert, "weight", expert.getWeight(), -128, 127);
+        auto bias = intValues(expert, "bias", expert.getBias(), INT32_MIN, INT32_MAX);
+        if (failed(w) || failed(bias)) return failure();
+        if (bias->size() == 1) bias->assign(m.outDim, (*bias)[0]);
+        m.expertWeight.insert(m.expertWeight.end(), w->begin(), w->end());
+        m.expertBias.insert(m.expertBias.end(), bias->begin(), bias->end());
+        auto rq = expert->getAttrOfType<DictionaryAttr>(kRequantizeAttr);
+        auto shift = rq ? dyn_cast_or_null<IntegerAttr>(rq.get("shift")) : IntegerAttr();
+        auto relu = rq ? dyn_cast_or_null<BoolAttr>(rq.get("relu")) : BoolAttr();
+        if (!shift || shift.getInt() < 0 || shift.getInt() > 31)
+          return expert.emitOpError() << "needs '" << kRequantizeAttr
+                                      << "' with 'shift' in 0..31: expert outputs are int8 (the gate multiplies them "
+                                         "with vmacs)";
+        graph::Requantize r{uint32_t(shift.getInt()), relu && relu.getValue()};
+        if (experts.empty()) m.expertRequantize = r;
+        else if (r.shift != m.expertRequantize.shift || r.relu != m.expertRequantize.relu)
+          return expert.emitOpError() << "requantises differently from the other experts of @" << router.getSymName()
+                                      << "; the moe kind has one 'requantize' for all experts";
+        experts.push_back(expert);
+      }
+    } else if (auto pool = dyn_cast<nact::PoolOp>(op)) {
+      a.kind = ActorKind::Pool;
+      graph::PoolParams &m = a.pool;
+      auto in = vectorSize(&op, pool.getInType(), a.inType);
+      auto out = vectorSize(&op, pool.getOutType(), a.outType);
+      if (failed(in) || failed(out)) return failure();
+      a.inSize = *in;
+      a.outSize = *out;
+      auto wType = pool.getWeight().getShapedType();
+      m.jobs = uint32_t(pool.getJobs());
+      m.outputs = uint32_t(wType.getDimSize(0));
+      m.features = uint32_t(wType.getDimSize(1));
+      m.jobsPerWorker = uint32_t(pool.getJobsPerWorker());
+      m.maxWorkers = uint32_t(pool.getMaxWorkers());
+      m.onBound = pool.getOnBound() == "drop" ? graph::PoolOverflow::Drop : graph::PoolOverflow::Self;
+      auto w = intValues(&op, "weight", pool.getWeight(), -128, 127);
+      if (failed(w)) return failure();
+      m.weight.assign(w->begin(), w->end());
+      if (auto bias = pool.getBias()) {
+        auto bv = intValues(&op, "bias", *bias, INT32_MIN, INT32_MAX);
+        if (failed(bv)) return failure();
+        m.bias.assign(bv->begin(), bv->end());
+      }
+      auto rq = op.getAttrOfType<DictionaryAttr>(kRequantizeAttr);
+      auto shift = rq ? dyn_cast_or_null<IntegerAttr>(rq.get("shift")) : IntegerAttr();
+      auto relu = rq ? dyn_cast_or_null<BoolAttr>(rq.get("relu")) : BoolAttr();
+      if (!shift || shift.getInt() < 0 || shift.getInt() > 31)
+        return op.emitOpError() << "needs '" << kRequantizeAttr << "' with 'shift' in 0..31: pool results are int8";
+      m.requantize = graph::Requantize{uint32_t(shift.getInt()), relu && relu.getValue()};
+    } else if (isa<nact::ExpertOp>(op)) {
+      isActor = false; // part of the router that names it (checked below)
     } else if (auto out = dyn_cast<nact::OutputOp>(op)) {
       outputIndex[out.getSymName().str()] = uint32_t(outputIndex.size());
       isActor = false;
@@ -282,13 +424,18 @@ FailureOr<ExportedGraph> exportGraph(nact::GraphOp graphOp, const ChipDescriptor
     } else {
       return op.emitOpError() << "is not lowered by the compiler yet (supported: nact.input, nact.output, "
                                  "nact.linear, nact.affine, nact.lif, nact.cuba_lif, nact.if, nact.li, "
-                                 "nact.channel, nact.multicast)";
+                                 "nact.moe_router with 'capacity', nact.expert, nact.pool, nact.channel, nact.multicast)";
     }
     if (!isActor) continue;
     actorIndex[a.name] = uint32_t(g.actors.size());
     g.actors.push_back(std::move(a));
     e.actorOps.push_back(&op);
+    e.expertOps.push_back(std::move(experts));
   }
+  for (auto expert : graphOp.getBodyBlock()->getOps<nact::ExpertOp>())
+    if (!expertUser.count(expert))
+      return expert.emitOpError() << "is not named by any combining nact.moe_router; an expert is lowered as part "
+                                     "of its router";
 
   // Channels (multicast = one channel per destination, in order) and outputs.
   std::vector<std::string> outputOf(outputIndex.size());
@@ -341,8 +488,53 @@ FailureOr<ExportedGraph> exportGraph(nact::GraphOp graphOp, const ChipDescriptor
                                           << g.actors[i].outSize;
     std::vector<int32_t> place = i32Array(e.actorOps[i]->getAttr(kPlacementAttr));
     if (place.empty()) allPlaced = false;
-    else if (place.size() != 2 * (bounds.size() - 1))
+    else if (place.size() != 2 * (bounds.size() - 1) && g.actors[i].kind != ActorKind::Pool)
       return e.actorOps[i]->emitOpError() << "'" << kPlacementAttr << "' needs an (x, y) pair per slice";
+    if (g.actors[i].kind == ActorKind::Pool) {
+      // One partition for the dispatcher and one per worker; `xpu.placement`
+      // lists the dispatcher's tile, then the workers' spare tiles.
+      const uint32_t B = g.actors[i].pool.maxWorkers;
+      if (bounds.size() != 2)
+        return e.actorOps[i]->emitOpError() << "'" << kPartitionAttr << "' of a pool must be [0, "
+                                            << g.actors[i].outSize << "]";
+      if (!place.empty() && place.size() != 2 * (1 + B))
+        return e.actorOps[i]->emitOpError() << "'" << kPlacementAttr << "' of a pool needs " << 1 + B
+                                            << " (x, y) pairs: the dispatcher, then each worker";
+      for (uint32_t k = 0; k <= B; ++k) {
+        graph::Partition p{i, k, 0, k == 0 ? g.actors[i].outSize : 0, ~0u};
+        if (!place.empty() && chip) {
+          const int32_t x = place[2 * k], y = place[2 * k + 1];
+          if (x < 0 || y < 0 || uint32_t(x) >= chip->width || uint32_t(y) >= chip->height)
+            return e.actorOps[i]->emitOpError() << "is placed at (" << x << ", " << y << "), outside the "
+                                                << chip->width << "x" << chip->height << " mesh";
+          p.core = chip->coreId(uint32_t(x), uint32_t(y));
+        }
+        e.parts.push_back(p);
+      }
+      continue;
+    }
+    if (g.actors[i].kind == ActorKind::Moe) {
+      // The router holds the whole output; each expert op its own placement.
+      if (bounds.size() != 2)
+        return e.actorOps[i]->emitOpError() << "'" << kPartitionAttr << "' of a router must be [0, "
+                                            << g.actors[i].outSize << "]";
+      for (uint32_t k = 0; k <= g.actors[i].moe.experts; ++k) {
+        Operation *op = k == 0 ? e.actorOps[i] : e.expertOps[i][k - 1];
+        std::vector<int32_t> at = k == 0 ? place : i32Array(op->getAttr(kPlacementAttr));
+        graph::Partition p{i, k, 0, k == 0 ? g.actors[i].outSize : 0, ~0u};
+        if (at.empty()) allPlaced = false;
+        else if (at.size() != 2)
+          return op->emitOpError() << "'" << kPlacementAttr << "' needs one (x, y) pair";
+        else if (chip) {
+          if (at[0] < 0 || at[1] < 0 || uint32_t(at[0]) >= chip->width || uint32_t(at[1]) >= chip->height)
+            return op->emitOpError() << "is placed at (" << at[0] << ", " << at[1] << "), outside the "
+                                     << chip->width << "x" << chip->height << " mesh";
+          p.core = chip->coreId(uint32_t(at[0]), uint32_t(at[1]));
+        }
+        e.parts.push_back(p);
+      }
+      continue;
+    }
     for (size_t k = 0; k + 1 < bounds.size(); ++k) {
       if (bounds[k + 1] <= bounds[k])
         return e.actorOps[i]->emitOpError() << "'" << kPartitionAttr << "' must be increasing";
@@ -457,6 +649,29 @@ void recordPartitions(const ExportedGraph &e, const std::vector<graph::Partition
     Operation *op = e.actorOps[i];
     Builder b(op->getContext());
     std::vector<int32_t> bounds, place;
+    if (e.graph.actors[i].kind == graph::ActorKind::Pool) {
+      // Dispatcher: the whole output; placement: dispatcher, then workers.
+      op->setAttr(kPartitionAttr, b.getDenseI32ArrayAttr({0, int32_t(e.graph.actors[i].outSize)}));
+      if (placed) {
+        for (const graph::Partition *pp : byActor[i]) {
+          place.push_back(int32_t(chip.coreX(pp->core)));
+          place.push_back(int32_t(chip.coreY(pp->core)));
+        }
+        op->setAttr(kPlacementAttr, b.getDenseI32ArrayAttr(place));
+      }
+      continue;
+    }
+    if (e.graph.actors[i].kind == graph::ActorKind::Moe) {
+      // Router: the whole output; experts: their own tile.
+      op->setAttr(kPartitionAttr, b.getDenseI32ArrayAttr({0, int32_t(e.graph.actors[i].outSize)}));
+      if (placed)
+        for (const graph::Partition *pp : byActor[i]) {
+          Operation *at = pp->index == 0 ? op : e.expertOps[i][pp->index - 1];
+          at->setAttr(kPlacementAttr,
+                      b.getDenseI32ArrayAttr({int32_t(chip.coreX(pp->core)), int32_t(chip.coreY(pp->core))}));
+        }
+      continue;
+    }
     for (const graph::Partition *pp : byActor[i]) {
       const graph::Partition &p = *pp;
       if (bounds.empty()) bounds.push_back(int32_t(p.begin));

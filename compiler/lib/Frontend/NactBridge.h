@@ -3,11 +3,14 @@
 // decisions recorded on it by the partition, place and route passes).
 //
 // The integer ("fixed-point profile") parameters travel as attributes:
-//   linear/affine:  nact.requantize = {shift = s : i32, relu = b}
+//   linear/affine/expert:  nact.requantize = {shift = s : i32, relu = b}
+//   moe:            nact.moe_router (combining form) + one nact.expert per expert
+//   pool:           nact.pool (template weight/bias, nact.requantize)
 //   neuron kinds:   nact.fixed_point = {dv, du, v_threshold, v_reset, bias : i32}
 // and the mapping decisions as
 //   actors/inputs:  xpu.partition = array<i32: b0, b1, ..., bk> (slice bounds)
-//                   xpu.placement = array<i32: x0, y0, x1, y1, ...> (per slice)
+//                   xpu.placement = array<i32: x0, y0, x1, y1, ...> (per slice;
+//                   pools: the dispatcher, then each worker's spare tile)
 //   graph:          xpu.messages = [{...}], xpu.groups = [{...}]
 //   module:         xpu.chip = #xpu.chip<...> (the target)
 // docs/compiler.md describes the scheme.
@@ -46,6 +49,9 @@ nact::GraphOp importActorGraph(mlir::ModuleOp module, const graph::ActorGraph &g
 struct ExportedGraph {
   graph::ActorGraph graph;
   std::vector<mlir::Operation *> actorOps;   // graph.actors[i] <- actorOps[i]
+  /// moe actors: the nact.expert op of each expert (partition index e + 1);
+  /// empty for other kinds. Experts record their own `xpu.placement`.
+  std::vector<std::vector<mlir::Operation *>> expertOps;
   std::vector<graph::Partition> parts;       // empty until partitioned
   bool placed = false;
   std::optional<graph::Routing> routing;

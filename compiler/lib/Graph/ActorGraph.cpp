@@ -2,6 +2,7 @@
 // (docs/actor-graph.md is the format's specification).
 #include "xpu/compiler/ActorGraph.h"
 #include "xpu/compiler/Npy.h"
+#include "xpu/compiler/Pool.h"
 #include "xpu/FileIO.h"
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,7 @@ struct KindName {
 const KindName kKinds[] = {
     {ActorKind::Input, "input"}, {ActorKind::Linear, "linear"}, {ActorKind::IF, "if"},
     {ActorKind::LIF, "lif"},     {ActorKind::CubaLIF, "cuba_lif"}, {ActorKind::LI, "li"},
+    {ActorKind::Moe, "moe"}, {ActorKind::Pool, "pool"},
 };
 const char *kResetNames[] = {"zero", "subtract", "to_value", "none"};
 } // namespace
@@ -102,6 +104,37 @@ std::optional<Error> validateActorGraph(const ActorGraph &g) {
       if (a.requantize && a.requantize->shift > 31)
         err(a.pointer + "/requantize/shift", "must be in 0..31, got " + std::to_string(a.requantize->shift));
       break;
+    case ActorKind::Moe: {
+      const MoeParams &m = a.moe;
+      const std::string T = std::to_string(m.tokens), E = std::to_string(m.experts);
+      if (m.tokens < 1 || m.tokens > 256) err(a.pointer + "/tokens", "must be in 1..256, got " + T);
+      if (m.experts < 1 || m.experts > 256) err(a.pointer + "/experts", "must be in 1..256, got " + E);
+      if (m.dim < 1 || m.outDim < 1) err(a.pointer, "moe actor '" + a.name + "' needs in >= 1 and out >= 1");
+      if (m.capacity < 1 || m.capacity > m.tokens)
+        err(a.pointer + "/capacity", "must be in 1.." + T + " (tokens), got " + std::to_string(m.capacity));
+      if (m.routing == MoeRouting::TopK && (m.k < 1 || m.k > m.experts))
+        err(a.pointer + "/k", "must be in 1.." + E + " (experts), got " + std::to_string(m.k));
+      if (m.gateShift > 31) err(a.pointer + "/gate_shift", "must be in 0..31, got " + std::to_string(m.gateShift));
+      if (m.expertRequantize.shift > 31)
+        err(a.pointer + "/requantize/shift", "must be in 0..31, got " + std::to_string(m.expertRequantize.shift));
+      if (a.inSize != uint64_t(m.tokens) * m.dim || a.outSize != uint64_t(m.tokens) * m.outDim)
+        err(a.pointer, "moe actor '" + a.name + "' consumes tokens x in and produces tokens x out values");
+      if (a.inType != DType::I8 || a.outType != DType::I32)
+        err(a.pointer, "moe actor '" + a.name + "' consumes i8 tokens and produces i32 values");
+      if (m.routerWeight.size() != size_t(m.experts) * m.dim)
+        err(a.pointer + "/router_weight", "expected " + E + "x" + std::to_string(m.dim) + " weights, got " +
+                                              std::to_string(m.routerWeight.size()));
+      if (m.expertWeight.size() != size_t(m.experts) * m.outDim * m.dim)
+        err(a.pointer + "/weight", "expected " + E + "x" + std::to_string(m.outDim) + "x" + std::to_string(m.dim) +
+                                       " weights, got " + std::to_string(m.expertWeight.size()));
+      if (!m.expertBias.empty() && m.expertBias.size() != size_t(m.experts) * m.outDim)
+        err(a.pointer + "/bias", "expected " + E + "x" + std::to_string(m.outDim) + " values, got " +
+                                     std::to_string(m.expertBias.size()));
+      break;
+    }
+    case ActorKind::Pool:
+      validatePool(a, errs);
+      break;
     default: // neurons
       if (a.params.dv < 0 || a.params.dv > sem::kDecayOne)
         err(a.pointer + "/dv", "must be in 0..4096, got " + std::to_string(a.params.dv));
@@ -135,8 +168,8 @@ std::optional<Error> validateActorGraph(const ActorGraph &g) {
   }
   for (uint32_t i = 0; i < g.actors.size(); ++i) {
     const Actor &a = g.actors[i];
-    if (a.kind == ActorKind::Linear && inCount[i] != 1)
-      err(a.pointer, "linear actor '" + a.name + "' needs exactly one input channel, has " +
+    if ((a.kind == ActorKind::Linear || a.kind == ActorKind::Moe || a.kind == ActorKind::Pool) && inCount[i] != 1)
+      err(a.pointer, std::string(kindName(a.kind)) + " actor '" + a.name + "' needs exactly one input channel, has " +
                          std::to_string(inCount[i]));
   }
   std::set<std::string> outNames;
@@ -279,6 +312,120 @@ private:
   std::string source_, baseDir_;
 };
 
+/// `requantize`: {"shift": 0..31, "relu": bool}.
+std::optional<Requantize> parseRequantize(Reader &r, const json &q, const std::string &qp) {
+  if (!q.is_object()) {
+    r.error(qp, "expected an object {\"shift\": 0..31, \"relu\": bool}");
+    return std::nullopt;
+  }
+  r.knownKeys(q, qp, {"shift", "relu"});
+  Requantize rq;
+  rq.shift = uint32_t(r.integer(q, qp, "shift", true, 0, 31).value_or(0));
+  if (const json *relu = r.get(q, qp, "relu", false)) {
+    if (!relu->is_boolean()) r.error(qp + "/relu", "expected true or false");
+    else rq.relu = relu->get<bool>();
+  }
+  return rq;
+}
+
+/// A `moe` actor (docs/actor-graph.md "Mixture of experts").
+void parseMoe(Reader &r, const json &aj, const std::string &p, Actor &a) {
+  r.knownKeys(aj, p, {"name", "kind", "tokens", "experts", "in", "out", "routing", "k", "capacity", "gate_shift",
+                      "router_weight", "weight", "bias", "requantize"});
+  MoeParams &m = a.moe;
+  a.inType = DType::I8;
+  a.outType = DType::I32;
+  auto tokens = r.integer(aj, p, "tokens", true, 1, 256);
+  auto experts = r.integer(aj, p, "experts", true, 1, 256);
+  auto in = r.integer(aj, p, "in", true, 1, 1 << 16);
+  auto out = r.integer(aj, p, "out", true, 1, 1 << 16);
+  if (auto routing = r.str(aj, p, "routing", true)) {
+    if (*routing == "expert_choice") m.routing = MoeRouting::ExpertChoice;
+    else if (*routing == "top_k") m.routing = MoeRouting::TopK;
+    else r.error(p + "/routing", "expected \"expert_choice\" or \"top_k\", got \"" + *routing + "\"");
+  }
+  if (m.routing == MoeRouting::TopK) {
+    if (auto k = r.integer(aj, p, "k", true, 1, 256)) {
+      m.k = uint32_t(*k);
+      if (experts && *k > *experts)
+        r.error(p + "/k", "must be at most experts (" + std::to_string(*experts) + "), got " + std::to_string(*k));
+    }
+  } else if (aj.contains("k")) {
+    r.error(p + "/k", "only top_k routing takes 'k'");
+  }
+  if (auto cap = r.integer(aj, p, "capacity", true, 1, 256)) {
+    m.capacity = uint32_t(*cap);
+    if (tokens && *cap > *tokens)
+      r.error(p + "/capacity", "must be at most tokens (" + std::to_string(*tokens) + "), got " + std::to_string(*cap));
+  }
+  m.gateShift = uint32_t(r.integer(aj, p, "gate_shift", false, 0, 31).value_or(0));
+  if (const json *q = r.get(aj, p, "requantize", true))
+    if (auto rq = parseRequantize(r, *q, p + "/requantize")) m.expertRequantize = *rq;
+  if (!tokens || !experts || !in || !out) return;
+  m.tokens = uint32_t(*tokens);
+  m.experts = uint32_t(*experts);
+  m.dim = uint32_t(*in);
+  m.outDim = uint32_t(*out);
+  a.inSize = m.tokens * m.dim;
+  a.outSize = m.tokens * m.outDim;
+  if (*experts * *out * *in > (int64_t(1) << 30)) {
+    r.error(p, "expert weights of " + std::to_string(*experts * *out * *in) + " elements are too large");
+    return;
+  }
+  if (const json *w = r.get(aj, p, "router_weight", true))
+    if (auto t = r.tensor(*w, p + "/router_weight", {*experts, *in}, -128, 127, "int8"))
+      m.routerWeight.assign(t->begin(), t->end());
+  if (const json *w = r.get(aj, p, "weight", true))
+    if (auto t = r.tensor(*w, p + "/weight", {*experts, *out, *in}, -128, 127, "int8"))
+      m.expertWeight.assign(t->begin(), t->end());
+  if (const json *b = r.get(aj, p, "bias", false))
+    if (auto t = r.tensor(*b, p + "/bias", {*experts, *out}, INT32_MIN, INT32_MAX, "int32"))
+      m.expertBias.assign(t->begin(), t->end());
+}
+
+/// A `pool` actor (docs/actor-graph.md "Pools").
+void parsePool(Reader &r, const json &aj, const std::string &p, Actor &a) {
+  r.knownKeys(aj, p, {"name", "kind", "jobs", "features", "outputs", "template", "jobs_per_worker", "max_workers",
+                      "on_bound"});
+  PoolParams &m = a.pool;
+  a.inType = a.outType = DType::I8;
+  auto jobs = r.integer(aj, p, "jobs", true, 1, kPoolMaxJobs);
+  auto features = r.integer(aj, p, "features", true, 1, 1 << 16);
+  auto outputs = r.integer(aj, p, "outputs", true, 1, 1 << 16);
+  m.jobsPerWorker = uint32_t(r.integer(aj, p, "jobs_per_worker", true, 1, kPoolMaxJobs).value_or(1));
+  m.maxWorkers = uint32_t(r.integer(aj, p, "max_workers", true, 1, kPoolMaxJobs).value_or(1));
+  if (auto ob = r.str(aj, p, "on_bound", false)) {
+    if (*ob == "self") m.onBound = PoolOverflow::Self;
+    else if (*ob == "drop") m.onBound = PoolOverflow::Drop;
+    else r.error(p + "/on_bound", "expected \"self\" or \"drop\", got \"" + *ob + "\"");
+  }
+  if (!jobs || !features || !outputs) return;
+  m.jobs = uint32_t(*jobs);
+  m.features = uint32_t(*features);
+  m.outputs = uint32_t(*outputs);
+  a.inSize = 1 + m.jobs * m.features;
+  a.outSize = m.jobs * m.outputs + 2;
+  if (*outputs * *features > (int64_t(1) << 30)) {
+    r.error(p + "/template", "template weights of " + std::to_string(*outputs * *features) + " elements are too large");
+    return;
+  }
+  const json *t = r.get(aj, p, "template", true);
+  if (!t) return;
+  const std::string tp = p + "/template";
+  if (!t->is_object()) {
+    r.error(tp, "expected an object {\"weight\", \"bias\", \"requantize\"}");
+    return;
+  }
+  r.knownKeys(*t, tp, {"weight", "bias", "requantize"});
+  if (const json *w = r.get(*t, tp, "weight", true))
+    if (auto v = r.tensor(*w, tp + "/weight", {*outputs, *features}, -128, 127, "int8"))
+      m.weight.assign(v->begin(), v->end());
+  if (const json *b = r.get(*t, tp, "bias", false))
+    if (auto v = r.tensor(*b, tp + "/bias", {*outputs}, INT32_MIN, INT32_MAX, "int32")) m.bias.assign(v->begin(), v->end());
+  if (const json *q = r.get(*t, tp, "requantize", true))
+    if (auto rq = parseRequantize(r, *q, tp + "/requantize")) m.requantize = *rq;
+}
+
 } // namespace
 
 Expected<ActorGraph> parseActorGraph(const json &j, const std::string &source, const std::string &baseDir) {
@@ -317,7 +464,7 @@ Expected<ActorGraph> parseActorGraph(const json &j, const std::string &source, c
       auto kind = kindFromName(*kindText);
       if (!kind) {
         r.error(p + "/kind", "unknown actor kind '" + *kindText +
-                                 "' (expected one of: input, linear, if, lif, cuba_lif, li)");
+                                 "' (expected one of: input, linear, if, lif, cuba_lif, li, moe, pool)");
         continue;
       }
       a.kind = *kind;
@@ -363,6 +510,10 @@ Expected<ActorGraph> parseActorGraph(const json &j, const std::string &source, c
           }
         }
         a.outType = a.requantize ? DType::I8 : DType::I32;
+      } else if (a.kind == ActorKind::Moe) {
+        parseMoe(r, aj, p, a);
+      } else if (a.kind == ActorKind::Pool) {
+        parsePool(r, aj, p, a);
       } else {
         r.knownKeys(aj, p, {"name", "kind", "size", "dv", "du", "v_threshold", "v_reset", "bias", "reset"});
         a.outSize = a.inSize = uint32_t(r.integer(aj, p, "size", true, 1, kMaxElems).value_or(0));

@@ -63,10 +63,64 @@ ActorGraph randomActorGraph(const RandomGraphOptions &opts) {
     a.outSize = width();
     i8Producers.push_back(addActor(a));
   }
-  while (g.actors.size() < maxActors) {
-    const uint32_t room = maxActors - uint32_t(g.actors.size());
+  // Cores used so far: a moe actor takes E + 1 (router and experts).
+  uint32_t cores = uint32_t(g.actors.size());
+  std::vector<uint32_t> observe; // moe actors that must be graph outputs
+  while (cores < maxActors) {
+    const uint32_t room = maxActors - cores;
     const uint32_t src = i8Producers[rng.next() % i8Producers.size()];
     const uint32_t srcSize = g.actors[src].outSize;
+    if (opts.moePercent && room >= 4 && rng.chance(opts.moePercent)) {
+      // tokens -> moe (-> neuron population): 1 + (E + 1) [+ 1] cores.
+      const uint32_t T = uint32_t(rng.range(1, 8)), D = uint32_t(rng.range(1, 12)), O = uint32_t(rng.range(1, 8));
+      const uint32_t E = uint32_t(rng.range(1, int32_t(std::min<uint32_t>(room - 2, 8))));
+      const uint32_t tok = addActor(linear(srcSize, T * D, true));
+      g.channels.push_back(channel(src, tok, 0, rng));
+      Actor m;
+      m.name = "moe" + std::to_string(g.actors.size());
+      m.kind = ActorKind::Moe;
+      m.inSize = T * D;
+      m.outSize = T * O;
+      m.inType = DType::I8;
+      m.outType = DType::I32;
+      MoeParams &p = m.moe;
+      p.tokens = T;
+      p.experts = E;
+      p.dim = D;
+      p.outDim = O;
+      p.routing = rng.chance(50) ? MoeRouting::TopK : MoeRouting::ExpertChoice;
+      p.k = p.routing == MoeRouting::TopK ? uint32_t(rng.range(1, int32_t(E))) : 1;
+      p.capacity = uint32_t(rng.range(1, int32_t(T)));
+      p.gateShift = uint32_t(rng.range(0, 9));
+      const int32_t wmax = rng.range(1, 60);
+      for (size_t i = 0; i < size_t(E) * D; ++i) p.routerWeight.push_back(int8_t(rng.range(-wmax, wmax)));
+      for (size_t i = 0; i < size_t(E) * O * D; ++i) p.expertWeight.push_back(int8_t(rng.range(-wmax, wmax)));
+      if (rng.chance(50))
+        for (size_t i = 0; i < size_t(E) * O; ++i) p.expertBias.push_back(rng.range(-2000, 2000));
+      p.expertRequantize = Requantize{uint32_t(rng.range(0, 9)), rng.chance(50)};
+      const uint32_t mi = addActor(m);
+      g.channels.push_back(channel(tok, mi, 0, rng));
+      cores += 1 + E + 1;
+      observe.push_back(mi);
+      if (cores < maxActors && rng.chance(50)) {
+        Actor pop;
+        pop.name = "pop" + std::to_string(g.actors.size());
+        pop.kind = ActorKind::LIF;
+        pop.inSize = pop.outSize = T * O;
+        pop.inType = DType::I32;
+        pop.outType = DType::I8;
+        pop.params.dv = rng.range(0, 4096);
+        pop.params.vth = rng.range(0, 20000);
+        pop.reset = ResetMode::Subtract;
+        const uint32_t popIdx = addActor(pop);
+        g.channels.push_back(channel(mi, popIdx, 0, rng));
+        i8Producers.push_back(popIdx);
+        ++cores;
+      }
+      continue;
+    }
+    const size_t before = g.actors.size();
+    auto full = [&] { return cores + uint32_t(g.actors.size() - before) >= maxActors; };
     if (room >= 2 && rng.chance(55)) {
       // Projection(s) into a neuron population, maybe recurrent.
       const uint32_t n = width();
@@ -88,7 +142,7 @@ ActorGraph randomActorGraph(const RandomGraphOptions &opts) {
       const uint32_t popIdx = addActor(pop);
       g.channels.push_back(channel(proj, popIdx, 0, rng));
       // A second projection from another i8 value (currents are summed).
-      if (g.actors.size() < maxActors && rng.chance(30)) {
+      if (!full() && rng.chance(30)) {
         const uint32_t src2 = i8Producers[rng.next() % i8Producers.size()];
         const uint32_t p2 = addActor(linear(g.actors[src2].outSize, n, false));
         g.channels.push_back(channel(src2, p2, 0, rng));
@@ -96,7 +150,7 @@ ActorGraph randomActorGraph(const RandomGraphOptions &opts) {
       }
       if (pop.kind != ActorKind::LI) {
         // Recurrent projection of the spikes (delay 1).
-        if (g.actors.size() < maxActors && rng.chance(40)) {
+        if (!full() && rng.chance(40)) {
           const uint32_t rec = addActor(linear(n, n, false));
           g.channels.push_back(channel(popIdx, rec, 0, rng));
           g.channels.push_back(channel(rec, popIdx, 1, rng));
@@ -109,12 +163,18 @@ ActorGraph randomActorGraph(const RandomGraphOptions &opts) {
       g.channels.push_back(channel(src, l, 0, rng));
       i8Producers.push_back(l);
     }
+    cores += uint32_t(g.actors.size() - before);
   }
   // Outputs: the last actor, plus up to two random others.
   g.outputs.push_back({"out0", uint32_t(g.actors.size() - 1)});
   const uint32_t extra = rng.next() % 3;
   for (uint32_t i = 0; i < extra; ++i) {
     const uint32_t a = rng.next() % uint32_t(g.actors.size());
+    bool dup = false;
+    for (const GraphOutput &o : g.outputs) dup |= o.actor == a;
+    if (!dup) g.outputs.push_back({"out" + std::to_string(g.outputs.size()), a});
+  }
+  for (uint32_t a : observe) {
     bool dup = false;
     for (const GraphOutput &o : g.outputs) dup |= o.actor == a;
     if (!dup) g.outputs.push_back({"out" + std::to_string(g.outputs.size()), a});
@@ -152,6 +212,36 @@ std::string actorGraphToJson(const ActorGraph &g) {
       aj["size"] = a.outSize;
       aj["dtype"] = dtypeName(a.outType);
       break;
+    case ActorKind::Moe: {
+      const MoeParams &m = a.moe;
+      aj["tokens"] = m.tokens;
+      aj["experts"] = m.experts;
+      aj["in"] = m.dim;
+      aj["out"] = m.outDim;
+      aj["routing"] = m.routing == MoeRouting::TopK ? "top_k" : "expert_choice";
+      if (m.routing == MoeRouting::TopK) aj["k"] = m.k;
+      aj["capacity"] = m.capacity;
+      aj["gate_shift"] = m.gateShift;
+      json rw = json::array(), w = json::array(), b = json::array();
+      for (uint32_t e = 0; e < m.experts; ++e) {
+        rw.push_back(std::vector<int>(m.routerWeight.begin() + size_t(e) * m.dim,
+                                      m.routerWeight.begin() + size_t(e + 1) * m.dim));
+        json we = json::array();
+        for (uint32_t o = 0; o < m.outDim; ++o) {
+          const size_t row = size_t(e) * m.outDim + o;
+          we.push_back(std::vector<int>(m.expertWeight.begin() + row * m.dim, m.expertWeight.begin() + (row + 1) * m.dim));
+        }
+        w.push_back(we);
+        if (!m.expertBias.empty())
+          b.push_back(std::vector<int32_t>(m.expertBias.begin() + size_t(e) * m.outDim,
+                                           m.expertBias.begin() + size_t(e + 1) * m.outDim));
+      }
+      aj["router_weight"] = rw;
+      aj["weight"] = w;
+      if (!m.expertBias.empty()) aj["bias"] = b;
+      aj["requantize"] = {{"shift", m.expertRequantize.shift}, {"relu", m.expertRequantize.relu}};
+      break;
+    }
     case ActorKind::Linear: {
       aj["in"] = a.inSize;
       aj["out"] = a.outSize;

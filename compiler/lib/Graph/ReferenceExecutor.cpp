@@ -1,12 +1,68 @@
 // The golden reference executor: the integer semantics of docs/arch.md applied
 // actor by actor, with no notion of cores, messages or cycles.
 #include "xpu/compiler/ReferenceExecutor.h"
+#include "xpu/compiler/Pool.h"
+
+#include <algorithm>
+#include <numeric>
 
 namespace xpu::graph {
+namespace {
+
+/// One step of a mixture of experts (docs/actor-graph.md): scores, routing,
+/// experts, gated combination, all in 32-bit wrapping integer arithmetic.
+void moeStep(const Actor &a, const std::vector<int32_t> &x, std::vector<int32_t> &out) {
+  const MoeParams &m = a.moe;
+  const uint32_t T = m.tokens, E = m.experts, D = m.dim, O = m.outDim;
+  auto dot = [&](const int8_t *w, uint32_t t, uint32_t acc) {
+    for (uint32_t d = 0; d < D; ++d) acc += uint32_t(int32_t(w[d]) * int32_t(int8_t(x[size_t(t) * D + d])));
+    return int32_t(acc);
+  };
+  std::vector<int32_t> score(size_t(T) * E); // [t][e]
+  for (uint32_t t = 0; t < T; ++t)
+    for (uint32_t e = 0; e < E; ++e) score[size_t(t) * E + e] = dot(&m.routerWeight[size_t(e) * D], t, 0);
+  // Tokens each expert processes.
+  std::vector<std::vector<uint32_t>> chosen(E);
+  if (m.routing == MoeRouting::ExpertChoice) {
+    for (uint32_t e = 0; e < E; ++e) {
+      std::vector<uint32_t> order(T);
+      std::iota(order.begin(), order.end(), 0u);
+      std::stable_sort(order.begin(), order.end(), [&](uint32_t p, uint32_t q) {
+        return score[size_t(p) * E + e] > score[size_t(q) * E + e];
+      });
+      chosen[e].assign(order.begin(), order.begin() + m.capacity);
+    }
+  } else {
+    for (uint32_t t = 0; t < T; ++t) {
+      std::vector<uint32_t> order(E);
+      std::iota(order.begin(), order.end(), 0u);
+      std::stable_sort(order.begin(), order.end(), [&](uint32_t p, uint32_t q) {
+        return score[size_t(t) * E + p] > score[size_t(t) * E + q];
+      });
+      for (uint32_t j = 0; j < m.k; ++j)
+        if (chosen[order[j]].size() < m.capacity) chosen[order[j]].push_back(t);
+    }
+  }
+  std::vector<uint32_t> acc(size_t(T) * O, 0);
+  for (uint32_t e = 0; e < E; ++e)
+    for (uint32_t t : chosen[e]) {
+      const int32_t gate = sem::requantise(score[size_t(t) * E + e], m.gateShift, false);
+      for (uint32_t o = 0; o < O; ++o) {
+        const size_t row = size_t(e) * O + o;
+        const int32_t y = sem::requantise(dot(&m.expertWeight[row * D], t, m.expertBias.empty() ? 0u : uint32_t(m.expertBias[row])),
+                                          m.expertRequantize.shift, m.expertRequantize.relu);
+        acc[size_t(t) * O + o] += uint32_t(gate * y);
+      }
+    }
+  for (size_t i = 0; i < acc.size(); ++i) out[i] = int32_t(acc[i]);
+}
+
+} // namespace
 
 ReferenceExecutor::ReferenceExecutor(const ActorGraph &graph)
     : g_(graph), order_(graph.topologicalOrder()), out_(graph.actors.size()),
-      prevOut_(graph.actors.size()), v_(graph.actors.size()), u_(graph.actors.size()) {
+      prevOut_(graph.actors.size()), v_(graph.actors.size()), u_(graph.actors.size()),
+      poolWorkers_(graph.actors.size(), 0) {
   for (size_t i = 0; i < g_.actors.size(); ++i) {
     const Actor &a = g_.actors[i];
     prevOut_[i].assign(a.outSize, 0); // delay-1 channels deliver zeros at step 0
@@ -55,6 +111,18 @@ Expected<Values> ReferenceExecutor::step(const Values &inputs) {
         out[o] = a.requantize ? sem::requantise(int32_t(acc), a.requantize->shift, a.requantize->relu)
                               : int32_t(acc);
       }
+      break;
+    }
+    case ActorKind::Moe: {
+      const std::vector<int32_t> *x = nullptr;
+      incoming([&](const std::vector<int32_t> &v) { x = &v; });
+      moeStep(a, *x, out);
+      break;
+    }
+    case ActorKind::Pool: {
+      const std::vector<int32_t> *x = nullptr;
+      incoming([&](const std::vector<int32_t> &v) { x = &v; });
+      poolStep(a, *x, out, poolWorkers_[idx]);
       break;
     }
     default: { // neuron populations: input current = wrapping sum of channels

@@ -28,6 +28,9 @@
 namespace xpu::graph {
 namespace {
 
+/// Router/dispatcher -> expert/worker messages, sent before the replies are drained.
+bool isDispatchChannel(uint32_t c) { return c == kMoeDispatchChannel || c == kPoolDispatchChannel; }
+
 constexpr uint32_t kGather = ~0u;
 constexpr uint32_t kNone = ~0u;
 
@@ -144,10 +147,10 @@ private:
       // A moe router (LowerToXpu): dispatch to its experts, then drain
       // their replies, then the usual sends. No other core has these.
       for (uint32_t mi : bySrc_[p])
-        if (r_.messages[mi].channel == kMoeDispatchChannel) sends_[{mi, s}] = event({Kind::Send, s, p, mi}, prev);
+        if (isDispatchChannel(r_.messages[mi].channel)) sends_[{mi, s}] = event({Kind::Send, s, p, mi}, prev);
       receive(p, s, false, prev, /*moeReplies=*/true);
       for (uint32_t mi : bySrc_[p])
-        if (r_.messages[mi].channel != kMoeDispatchChannel) sends_[{mi, s}] = event({Kind::Send, s, p, mi}, prev);
+        if (!isDispatchChannel(r_.messages[mi].channel)) sends_[{mi, s}] = event({Kind::Send, s, p, mi}, prev);
       receive(p, s, true, prev);
       const uint32_t arrive = event({Kind::Arrive, s, p}, prev);
       wait(barrier_[s], arrive);
@@ -165,7 +168,7 @@ private:
     std::map<uint32_t, std::vector<uint32_t>> byMailbox;
     for (uint32_t mi : byDst_[p]) {
       const Message &m = r_.messages[mi];
-      const bool reply = m.channel == kMoeReplyChannel;
+      const bool reply = m.channel == kMoeReplyChannel || m.channel == kPoolReplyChannel;
       if (moeReplies ? !reply : reply || (m.channel == kGather) != gathers) continue;
       if (!byMailbox.count(m.mailbox)) order.push_back(m.mailbox);
       byMailbox[m.mailbox].push_back(mi);

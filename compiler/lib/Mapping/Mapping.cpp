@@ -1,5 +1,6 @@
 // Partition, place and route an actor graph on a chip (Mapping.h).
 #include "xpu/compiler/Mapping.h"
+#include "xpu/compiler/Pool.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -53,10 +54,42 @@ uint64_t sramBytes(const ActorGraph &g, uint32_t actor, uint32_t rows, uint32_t 
   return bytes;
 }
 
+/// SRAM of the moe router/combiner (index 0) or of one expert (index >= 1):
+/// the buffers LowerToXpu allocates (docs/compiler.md).
+uint64_t moeSramBytes(const ActorGraph &g, uint32_t actor, uint32_t index, bool output) {
+  const Actor &a = g.actors[actor];
+  const MoeParams &m = a.moe;
+  const uint64_t T = m.tokens, E = m.experts, D = m.dim, O = m.outDim;
+  uint64_t bytes = 64; // alignment padding between buffers
+  if (index == 0) {
+    bytes += align4(E * D) + align4(T * D);                  // router weights, tokens
+    bytes += 4 * T * E + align4(T * E);                      // scores, gates
+    bytes += 4 * std::max(T, E);                             // masked scores
+    bytes += align4(E * uint64_t(moeDispatchBytes(m))) + 4 * E; // dispatch buffers, lengths
+    bytes += align4(moeReplyBytes(m));                       // one reply
+    bytes += 4 * T * O;                                      // combined output
+    if (output) bytes += 4 * T * O;                          // host window
+  } else {
+    bytes += align4(O * D);                                  // expert weights
+    if (!m.expertBias.empty()) bytes += 4 * O;               // bias
+    bytes += align4(moeDispatchBytes(m)) + 4 * O;            // tokens, accumulators
+    bytes += align4(moeReplyBytes(m));                       // reply
+  }
+  return bytes;
+}
+
 } // namespace
 
 uint64_t partitionSramBytes(const ActorGraph &g, uint32_t actor, uint32_t rows) {
+  if (g.actors[actor].kind == ActorKind::Pool) return poolSramBytes(g, actor, 0, isGraphOutput(g, actor));
+  if (g.actors[actor].kind == ActorKind::Moe) return moeSramBytes(g, actor, 0, isGraphOutput(g, actor));
   return sramBytes(g, actor, rows, incomingChannels(g, actor), isGraphOutput(g, actor));
+}
+
+uint64_t partitionSramBytes(const ActorGraph &g, const Partition &p) {
+  if (g.actors[p.actor].kind == ActorKind::Pool) return poolSramBytes(g, p.actor, p.index, isGraphOutput(g, p.actor));
+  if (g.actors[p.actor].kind == ActorKind::Moe) return moeSramBytes(g, p.actor, p.index, isGraphOutput(g, p.actor));
+  return partitionSramBytes(g, p.actor, p.size());
 }
 
 Expected<std::vector<Partition>> partitionGraph(const ActorGraph &g, const ChipDescriptor &chip,
@@ -72,6 +105,32 @@ Expected<std::vector<Partition>> partitionGraph(const ActorGraph &g, const ChipD
   for (uint32_t ai = 0; ai < g.actors.size(); ++ai) {
     const Actor &a = g.actors[ai];
     uint32_t k = 1;
+    if (a.kind == ActorKind::Moe) {
+      // E + 1 partitions: the router/combiner, then one per expert.
+      for (uint32_t i = 0; i <= a.moe.experts; ++i) {
+        const uint64_t need = moeSramBytes(g, ai, i, output[ai]);
+        if (need > chip.sramBytes)
+          return Error{a.pointer + ": moe actor '" + a.name + "': " +
+                       (i == 0 ? std::string("the router/combiner") : "expert " + std::to_string(i - 1)) +
+                       " needs " + std::to_string(need) + " bytes of SRAM, more than a core has (" +
+                       std::to_string(chip.sramBytes) + "); moe actors are not split further"};
+        parts.push_back(Partition{ai, i, 0, i == 0 ? a.outSize : 0, ~0u});
+      }
+      continue;
+    }
+    if (a.kind == ActorKind::Pool) {
+      // 1 + B partitions: the dispatcher, then one per worker (on spare cores).
+      for (uint32_t i = 0; i <= a.pool.maxWorkers; ++i) {
+        const uint64_t need = poolSramBytes(g, ai, i, output[ai]);
+        if (need > chip.sramBytes)
+          return Error{a.pointer + ": pool actor '" + a.name + "': " +
+                       (i == 0 ? std::string("the dispatcher") : std::string("a worker")) + " needs " +
+                       std::to_string(need) + " bytes of SRAM, more than a core has (" +
+                       std::to_string(chip.sramBytes) + "); pools are not split further"};
+        parts.push_back(Partition{ai, i, 0, i == 0 ? a.outSize : 0, ~0u});
+      }
+      continue;
+    }
     if (a.kind == ActorKind::Input) {
       if (partitionSramBytes(g, ai, a.outSize) > chip.sramBytes)
         return Error{a.pointer + ": input '" + a.name + "' of " + std::to_string(a.outSize) +
@@ -112,16 +171,30 @@ uint64_t trafficBytes(const ActorGraph &g, const Partition &from, const Partitio
   const Actor &src = g.actors[from.actor], &dst = g.actors[to.actor];
   const uint32_t eb = elemBytes(src.outType);
   uint64_t bytes = 0;
+  if (src.kind == ActorKind::Moe && from.actor == to.actor) {
+    // Router <-> expert, worst case: `capacity` tokens each way.
+    if (from.index == 0 && to.index != 0) return moeDispatchBytes(src.moe);
+    if (from.index != 0 && to.index == 0) return moeReplyBytes(src.moe);
+    return 0;
+  }
+  if (src.kind == ActorKind::Pool && from.actor == to.actor) {
+    // Dispatcher <-> worker (on a spare core), worst case: J jobs each way.
+    if (from.index == 0 && to.index != 0) return poolDispatchBytes(src.pool);
+    if (from.index != 0 && to.index == 0) return poolReplyBytes(src.pool);
+    return 0;
+  }
+  if (!onChannels(g, from) || !onChannels(g, to)) return 0;
   for (const Channel &c : g.channels) {
     if (c.from != from.actor || c.to != to.actor) continue;
-    if (dst.kind == ActorKind::Linear) {
+    if (consumesWholeInput(dst.kind)) {
       bytes += uint64_t(from.size()) * eb;
     } else {
       const uint32_t b = std::max(from.begin, to.begin), e = std::min(from.end, to.end);
       if (b < e) bytes += uint64_t(e - b) * eb;
     }
   }
-  if (from.actor == to.actor && to.index == 0 && from.index != 0 && isGraphOutput(g, from.actor))
+  if (from.actor == to.actor && to.index == 0 && from.index != 0 && isGraphOutput(g, from.actor) &&
+      src.kind != ActorKind::Moe && src.kind != ActorKind::Pool)
     bytes += uint64_t(from.size()) * eb; // output gather
   return bytes;
 }
@@ -129,8 +202,10 @@ uint64_t trafficBytes(const ActorGraph &g, const Partition &from, const Partitio
 Expected<Routing> routeMessages(const ActorGraph &g, const ChipDescriptor &chip,
                                 const std::vector<Partition> &parts, const RouteOptions &opts) {
   Routing r;
+  // Partitions that send and receive on channels (moe experts do not).
   std::vector<std::vector<uint32_t>> partsOf(g.actors.size());
-  for (uint32_t i = 0; i < parts.size(); ++i) partsOf[parts[i].actor].push_back(i);
+  for (uint32_t i = 0; i < parts.size(); ++i)
+    if (onChannels(g, parts[i])) partsOf[parts[i].actor].push_back(i);
 
   struct Transfer {
     uint32_t channel, src;
@@ -140,7 +215,7 @@ Expected<Routing> routeMessages(const ActorGraph &g, const ChipDescriptor &chip,
   std::vector<Transfer> transfers;
   for (uint32_t ci = 0; ci < g.channels.size(); ++ci) {
     const Channel &c = g.channels[ci];
-    const bool full = g.actors[c.to].kind == ActorKind::Linear; // consumes the whole vector
+    const bool full = consumesWholeInput(g.actors[c.to].kind);
     for (uint32_t sp : partsOf[c.from]) {
       const Partition &P = parts[sp];
       if (full) {
@@ -167,7 +242,7 @@ Expected<Routing> routeMessages(const ActorGraph &g, const ChipDescriptor &chip,
   // shared by single-message streams of one phase (inputs or output
   // gathers) from distinct sources, at most `depth` of them.
   struct Mailbox {
-    enum Use { Free, Dedicated, SharedInput, SharedGather } use = Free;
+    enum Use { Free, Dedicated, SharedInput, SharedGather, SharedMoe } use = Free;
     std::set<uint32_t> sources;
   };
   std::vector<std::vector<Mailbox>> boxes(chip.numCores(), std::vector<Mailbox>(chip.mailboxes));
@@ -289,6 +364,84 @@ Expected<Routing> routeMessages(const ActorGraph &g, const ChipDescriptor &chip,
         emit({t.dsts[i]}, *mb, -1);
       }
     }
+  }
+
+  // Mixture of experts: one dispatch message router -> expert and one reply
+  // expert -> router per expert and step, each of at most `capacity` tokens
+  // (the actual length varies per step; `bytes` is the largest). Replies
+  // from distinct experts share the router's mailboxes, up to their depth.
+  for (uint32_t ai = 0; ai < g.actors.size(); ++ai) {
+    const Actor &a = g.actors[ai];
+    if (a.kind != ActorKind::Moe) continue;
+    uint32_t router = ~0u;
+    std::vector<uint32_t> experts;
+    for (uint32_t i = 0; i < parts.size(); ++i) {
+      if (parts[i].actor != ai) continue;
+      if (parts[i].index == 0) router = i;
+      else experts.push_back(i);
+    }
+    const uint32_t dispatch = moeDispatchBytes(a.moe), reply = moeReplyBytes(a.moe);
+    if (std::max(dispatch, reply) > chip.maxMessageBytes)
+      return Error{a.pointer + ": moe actor '" + a.name + "' sends up to " + std::to_string(std::max(dispatch, reply)) +
+                   " bytes between its router and an expert (capacity x (2 + in or out)), more than max_message_bytes (" +
+                   std::to_string(chip.maxMessageBytes) + ")"};
+    auto message = [&](uint32_t channel, uint32_t src, uint32_t dst, uint32_t bytes) -> std::optional<Error> {
+      auto mb = takeShared({parts[dst].core}, parts[src].core, Mailbox::SharedMoe);
+      if (!mb) return mb.error();
+      Message m;
+      m.channel = channel;
+      m.srcPart = src;
+      m.dstParts = {dst};
+      m.begin = 0;
+      m.end = a.moe.capacity;
+      m.bytes = bytes;
+      m.mailbox = *mb;
+      r.messages.push_back(std::move(m));
+      return std::nullopt;
+    };
+    for (uint32_t e : experts)
+      if (auto err = message(kMoeDispatchChannel, router, e, dispatch)) return *err;
+    for (uint32_t e : experts)
+      if (auto err = message(kMoeReplyChannel, e, router, reply)) return *err;
+  }
+
+  // Pools: per worker and step one dispatch message (its jobs, possibly
+  // none) and one reply; replies of distinct workers share the
+  // dispatcher's mailboxes, up to their depth (drained by source core, as
+  // moe replies are).
+  for (uint32_t ai = 0; ai < g.actors.size(); ++ai) {
+    const Actor &a = g.actors[ai];
+    if (a.kind != ActorKind::Pool) continue;
+    uint32_t dispatcher = ~0u;
+    std::vector<uint32_t> workers;
+    for (uint32_t i = 0; i < parts.size(); ++i) {
+      if (parts[i].actor != ai) continue;
+      if (parts[i].index == 0) dispatcher = i;
+      else workers.push_back(i);
+    }
+    const uint32_t dispatch = poolDispatchBytes(a.pool), reply = poolReplyBytes(a.pool);
+    if (std::max(dispatch, reply) > chip.maxMessageBytes)
+      return Error{a.pointer + ": pool actor '" + a.name + "' sends up to " + std::to_string(std::max(dispatch, reply)) +
+                   " bytes between its dispatcher and a worker (jobs_per_worker x features or outputs), more than "
+                   "max_message_bytes (" + std::to_string(chip.maxMessageBytes) + ")"};
+    auto message = [&](uint32_t channel, uint32_t src, uint32_t dst, uint32_t bytes) -> std::optional<Error> {
+      auto mb = takeShared({parts[dst].core}, parts[src].core, Mailbox::SharedMoe);
+      if (!mb) return mb.error();
+      Message m;
+      m.channel = channel;
+      m.srcPart = src;
+      m.dstParts = {dst};
+      m.begin = 0;
+      m.end = a.pool.jobsPerWorker;
+      m.bytes = bytes;
+      m.mailbox = *mb;
+      r.messages.push_back(std::move(m));
+      return std::nullopt;
+    };
+    for (uint32_t w : workers)
+      if (auto err = message(kPoolDispatchChannel, dispatcher, w, dispatch)) return *err;
+    for (uint32_t w : workers)
+      if (auto err = message(kPoolReplyChannel, w, dispatcher, reply)) return *err;
   }
   return r;
 }

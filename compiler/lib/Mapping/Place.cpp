@@ -1,6 +1,7 @@
 // Placement (Mapping.h): greedy, simulated annealing, the cost, its lower
 // bound and the link loads. docs/mapping.md explains the algorithms.
 #include "xpu/compiler/Mapping.h"
+#include "xpu/compiler/Pool.h"
 #include "xpu/compiler/Xorshift.h"
 
 #include <algorithm>
@@ -40,15 +41,27 @@ struct TrafficGraph {
 TrafficGraph buildTraffic(const ActorGraph &g, const std::vector<Partition> &parts) {
   TrafficGraph t;
   const uint32_t n = uint32_t(parts.size());
+  // Partitions on the graph's channels (moe experts talk only to their router).
   std::vector<std::vector<uint32_t>> partsOf(g.actors.size());
-  for (uint32_t i = 0; i < n; ++i) partsOf[parts[i].actor].push_back(i);
+  std::vector<TrafficGraph::Edge> raw;
+  std::vector<uint32_t> moeRouter(g.actors.size(), ~0u);
+  for (uint32_t i = 0; i < n; ++i)
+    if (onChannels(g, parts[i])) {
+      partsOf[parts[i].actor].push_back(i);
+      if (g.actors[parts[i].actor].kind == ActorKind::Moe) moeRouter[parts[i].actor] = i;
+    }
+  for (uint32_t i = 0; i < n; ++i)
+    if (!onChannels(g, parts[i]) && moeRouter[parts[i].actor] != ~0u) {
+      const MoeParams &m = g.actors[parts[i].actor].moe;
+      raw.push_back({moeRouter[parts[i].actor], i, moeDispatchBytes(m)});
+      raw.push_back({i, moeRouter[parts[i].actor], moeReplyBytes(m)});
+    }
   for (auto &list : partsOf)
     std::sort(list.begin(), list.end(), [&](uint32_t a, uint32_t b) { return parts[a].begin < parts[b].begin; });
-  std::vector<TrafficGraph::Edge> raw;
   for (const Channel &c : g.channels) {
     const uint32_t eb = elemBytes(g.actors[c.from].outType);
     const auto &from = partsOf[c.from], &to = partsOf[c.to];
-    if (g.actors[c.to].kind == ActorKind::Linear) {
+    if (consumesWholeInput(g.actors[c.to].kind)) {
       for (uint32_t sp : from)
         for (uint32_t dp : to) raw.push_back({sp, dp, uint64_t(parts[sp].size()) * eb});
       continue;
@@ -454,6 +467,8 @@ std::optional<Error> placePartitions(const ActorGraph &g, const ChipDescriptor &
 
 std::optional<Error> placePartitions(const ActorGraph &g, const ChipDescriptor &chip, std::vector<Partition> &parts,
                                      const PlaceOptions &opts, PlaceReport *report) {
+  for (const Partition &p : parts)
+    if (isPoolWorker(g, p)) return placeWithPoolWorkers(g, chip, parts, opts, report); // PoolPlacement.cpp
   if (auto err = tooSmall(chip, parts.size(), opts.spareCores)) return err;
   const TrafficGraph t = buildTraffic(g, parts);
   placeGreedy(g, chip, t, parts, opts.spareCores);

@@ -234,3 +234,96 @@ INSTANTIATE_TEST_SUITE_P(Chips, SameModelOnChips, testing::Values(2u, 4u, 8u),
                          [](const testing::TestParamInfo<uint32_t> &i) {
                            return std::to_string(i.param) + "x" + std::to_string(i.param);
                          });
+
+// ---- Mixture of experts (issue #6): a router/combiner core and one core per
+// expert; the experts reply to the core that sent them tokens.
+
+namespace {
+
+Actor moeActor(Rng &rng, const std::string &name, uint32_t T, uint32_t E, uint32_t D, uint32_t O,
+               MoeRouting routing, uint32_t k, uint32_t capacity) {
+  std::vector<int8_t> rw, w;
+  std::vector<int32_t> b;
+  for (size_t i = 0; i < size_t(E) * D; ++i) rw.push_back(int8_t(rng.range(-20, 20)));
+  for (size_t i = 0; i < size_t(E) * O * D; ++i) w.push_back(int8_t(rng.range(-20, 20)));
+  for (size_t i = 0; i < size_t(E) * O; ++i) b.push_back(rng.range(-300, 300));
+  return test::moe(name, T, E, D, O, routing, k, capacity, /*gateShift=*/7, std::move(rw), std::move(w),
+                   std::move(b), Requantize{7, false});
+}
+
+/// Distinct values among all outputs `name` of all steps.
+size_t distinctValues(const std::vector<Values> &outs, const std::string &name) {
+  std::set<int32_t> s;
+  for (const Values &v : outs) s.insert(v.at(name).begin(), v.at(name).end());
+  return s.size();
+}
+
+} // namespace
+
+struct MoeCase {
+  MoeRouting routing;
+  uint32_t experts, chip;
+};
+void PrintTo(const MoeCase &c, std::ostream *os) {
+  *os << (c.routing == MoeRouting::TopK ? "top_k" : "expert_choice") << ", E = " << c.experts << ", " << c.chip
+      << "x" << c.chip;
+}
+
+class MoeOnChips : public testing::TestWithParam<MoeCase> {};
+
+TEST_P(MoeOnChips, AgreesWithReference) {
+  const MoeCase mc = GetParam();
+  Rng rng(7 + mc.experts + mc.chip + uint32_t(mc.routing));
+  const uint32_t T = 8, D = 12, O = 6;
+  ActorGraph g;
+  g.name = "moe";
+  // Top-2 with capacity 3: 16 picks for 8 x 3 slots at most, so tokens are
+  // dropped whenever the picks are uneven.
+  const uint32_t k = mc.routing == MoeRouting::TopK ? 2 : 1;
+  const uint32_t capacity = mc.routing == MoeRouting::TopK ? 3 : 2;
+  g.actors = {input("tokens", T * D), moeActor(rng, "moe", T, mc.experts, D, O, mc.routing, k, capacity)};
+  g.channels = {chan(0, 1)};
+  g.outputs = {{"y", 1}};
+  Outcome o = compileAndRun(g, mesh(mc.chip, mc.chip), randomInputs(g, 6, rng));
+  expectBitExact(o);
+  EXPECT_GT(distinctValues(o.reference, "y"), 100u);
+  // Different batches give different outputs.
+  EXPECT_NE(o.reference[0].at("y"), o.reference[1].at("y"));
+  // One core per expert plus the router (and the input).
+  size_t experts = 0;
+  for (size_t p = 0; (p = o.compiled.mappingReport.find("(expert)", p)) != std::string::npos; ++p) ++experts;
+  EXPECT_EQ(experts, mc.experts) << o.compiled.mappingReport;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Moe, MoeOnChips,
+    testing::Values(MoeCase{MoeRouting::ExpertChoice, 4, 4}, MoeCase{MoeRouting::TopK, 4, 4},
+                    MoeCase{MoeRouting::ExpertChoice, 8, 4}, MoeCase{MoeRouting::TopK, 8, 4},
+                    MoeCase{MoeRouting::ExpertChoice, 4, 8}, MoeCase{MoeRouting::TopK, 4, 8},
+                    MoeCase{MoeRouting::ExpertChoice, 8, 8}, MoeCase{MoeRouting::TopK, 8, 8}),
+    [](const testing::TestParamInfo<MoeCase> &i) {
+      return std::string(i.param.routing == MoeRouting::TopK ? "TopK" : "ExpertChoice") + "_E" +
+             std::to_string(i.param.experts) + "_" + std::to_string(i.param.chip) + "x" + std::to_string(i.param.chip);
+    });
+
+TEST(EndToEnd, MoeBetweenLinearAndSpikingLayers) {
+  // x -> fc1 (split over two cores) -> moe (top-1) -> LIF population, and
+  // the moe output also a graph output; 20 steps of different batches.
+  Rng rng(11);
+  const uint32_t T = 6, D = 8, O = 4;
+  ActorGraph g;
+  g.name = "moe_mlp";
+  g.actors = {input("x", 20), linear("fc1", 20, T * D, rng, Requantize{6, true}, true),
+              moeActor(rng, "moe", T, 4, D, O, MoeRouting::TopK, 1, 3),
+              neurons("pop", ActorKind::LIF, T * O, {300, 0, 150, 0, 0}, ResetMode::Subtract)};
+  g.channels = {chan(0, 1), chan(1, 2), chan(2, 3)};
+  g.outputs = {{"spikes", 3}, {"mixed", 2}};
+  driver::CompileOptions opts;
+  opts.maxElementsPerCore = 24;
+  Outcome o = compileAndRun(g, mesh(4, 4), randomInputs(g, 20, rng), opts);
+  expectBitExact(o);
+  EXPECT_GT(distinctValues(o.reference, "mixed"), 20u);
+  const uint64_t spikes = countSpikes(o.reference, "spikes");
+  EXPECT_GT(spikes, 10u);
+  EXPECT_LT(spikes, 20u * T * O);
+}

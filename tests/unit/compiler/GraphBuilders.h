@@ -45,4 +45,31 @@ inline Actor neurons(const std::string &name, ActorKind k, uint32_t n, sem::Neur
   return a;
 }
 
+/// A mixture of experts: T tokens of D features, E experts of O outputs.
+/// `routerWeight` is [E][D], `weight` [E][O][D], `bias` [E][O] (or empty).
+inline Actor moe(const std::string &name, uint32_t T, uint32_t E, uint32_t D, uint32_t O, MoeRouting routing,
+                 uint32_t k, uint32_t capacity, uint32_t gateShift, std::vector<int8_t> routerWeight,
+                 std::vector<int8_t> weight, std::vector<int32_t> bias, Requantize rq) {
+  Actor a;
+  a.name = name;
+  a.kind = ActorKind::Moe;
+  a.inSize = T * D;
+  a.outSize = T * O;
+  a.inType = DType::I8;
+  a.outType = DType::I32;
+  a.moe.tokens = T;
+  a.moe.experts = E;
+  a.moe.dim = D;
+  a.moe.outDim = O;
+  a.moe.routing = routing;
+  a.moe.k = k;
+  a.moe.capacity = capacity;
+  a.moe.gateShift = gateShift;
+  a.moe.routerWeight = std::move(routerWeight);
+  a.moe.expertWeight = std::move(weight);
+  a.moe.expertBias = std::move(bias);
+  a.moe.expertRequantize = rq;
+  return a;
+}
+
 } // namespace xpu::graph::test

@@ -21,6 +21,7 @@ namespace {
 
 struct ChipCase {
   uint32_t width, height, maxActors, maxElementsPerCore, seeds;
+  uint32_t moePercent = 0;  // mixtures of experts in the graphs
 };
 
 std::string reproduce(const ActorGraph &g, const std::vector<Values> &inputs, const ChipDescriptor &chip,
@@ -60,10 +61,10 @@ TEST_P(RandomGraphs, CompiledEqualsReference) {
   emu::registerEmulatorBackend();
   auto device = Device::open("emulator");
   ASSERT_TRUE(device) << device.error().message;
-  uint64_t spikes = 0, compared = 0;
+  uint64_t spikes = 0, compared = 0, moeActors = 0;
   for (uint64_t seed = 1; seed <= cc.seeds; ++seed) {
     const uint64_t s = seed + 1000ull * cc.width;
-    ActorGraph g = randomActorGraph({s, cc.maxActors, 40});
+    ActorGraph g = randomActorGraph({s, cc.maxActors, 40, cc.moePercent});
     ASSERT_FALSE(validateActorGraph(g)) << "seed " << s;
     driver::CompileOptions o;
     o.maxElementsPerCore = cc.maxElementsPerCore;
@@ -85,17 +86,28 @@ TEST_P(RandomGraphs, CompiledEqualsReference) {
     ASSERT_TRUE(want) << want.error().message;
     const std::string diff = driver::compareOutputs(*want, *got);
     ASSERT_EQ(diff, "") << "seed " << s << "\n" << reproduce(g, inputs, chip, o, s);
+    for (const Actor &a : g.actors) moeActors += a.kind == ActorKind::Moe;
     for (const Values &step : *want)
       for (const auto &[name, v] : step)
         for (int32_t x : v) spikes += x != 0, ++compared;
   }
   // The generated graphs must exercise something: most values are non-zero.
   EXPECT_GT(spikes, compared / 4);
+  if (cc.moePercent) {
+    EXPECT_GT(moeActors, cc.seeds / 2);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Chips, RandomGraphs,
                          testing::Values(ChipCase{2, 2, 4, 0, 60}, ChipCase{3, 3, 8, 0, 60},
                                          ChipCase{4, 4, 10, 8, 60}, ChipCase{8, 8, 14, 4, 60}),
+                         [](const testing::TestParamInfo<ChipCase> &i) {
+                           return std::to_string(i.param.width) + "x" + std::to_string(i.param.height);
+                         });
+
+// The same with mixtures of experts (router + one core per expert).
+INSTANTIATE_TEST_SUITE_P(Moe, RandomGraphs,
+                         testing::Values(ChipCase{4, 4, 14, 8, 60, 60}, ChipCase{8, 8, 24, 4, 60, 60}),
                          [](const testing::TestParamInfo<ChipCase> &i) {
                            return std::to_string(i.param.width) + "x" + std::to_string(i.param.height);
                          });

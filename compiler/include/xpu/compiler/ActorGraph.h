@@ -27,6 +27,8 @@ enum class ActorKind : uint8_t {
   Input,   // a graph input: the host writes a vector every timestep
   Linear,  // y = requant?(W x + b): int8 weights, int32 accumulation
   IF, LIF, CubaLIF, LI, // neuron populations (docs/arch.md nstep)
+  Moe,     // mixture of experts: a router/combiner and E expert layers
+  Pool,    // a dispatcher that spawns up to B workers from a template (spawn)
 };
 const char *kindName(ActorKind k);
 std::optional<ActorKind> kindFromName(const std::string &name);
@@ -38,6 +40,47 @@ inline bool isNeuron(ActorKind k) {
 struct Requantize {
   uint32_t shift = 0;
   bool relu = false;
+};
+
+/// How a mixture-of-experts router assigns tokens to experts.
+enum class MoeRouting : uint8_t {
+  ExpertChoice, // each expert takes its top-`capacity` tokens (ties: lower token)
+  TopK,         // each token picks its top-`k` experts (ties: lower expert); an
+                // expert accepts its first `capacity` tokens in token order
+};
+
+/// Parameters of a `moe` actor (docs/actor-graph.md). Input: T tokens of D
+/// int8 features, token-major; output: T x O int32, token-major.
+struct MoeParams {
+  uint32_t tokens = 0;          // T (1..256: a token index is one byte in messages)
+  uint32_t experts = 0;         // E
+  uint32_t dim = 0;             // D, features per token
+  uint32_t outDim = 0;          // O, expert outputs per token
+  MoeRouting routing = MoeRouting::ExpertChoice;
+  uint32_t k = 1;               // top_k only
+  uint32_t capacity = 1;        // tokens per expert per step, 1..T
+  uint32_t gateShift = 0;       // gate = vreq(score, gateShift) (no relu)
+  std::vector<int8_t> routerWeight;  // [E][D]
+  std::vector<int8_t> expertWeight;  // [E][O][D]
+  std::vector<int32_t> expertBias;   // [E][O]; empty means zero
+  Requantize expertRequantize;       // expert outputs are int8
+};
+
+/// What a pool does with the jobs its live workers cannot take.
+enum class PoolOverflow : uint8_t { Self, Drop };
+
+/// Parameters of a `pool` actor (docs/actor-graph.md "Pools"). Input: i8
+/// [c, N x D jobs]; output: i8 [N x O results, live workers, dropped jobs].
+struct PoolParams {
+  uint32_t jobs = 0;            // N, jobs per step (1..127)
+  uint32_t features = 0;        // D, features per job
+  uint32_t outputs = 0;         // O, results per job
+  uint32_t jobsPerWorker = 1;   // J
+  uint32_t maxWorkers = 1;      // B, spare cores kept for this pool
+  PoolOverflow onBound = PoolOverflow::Self;
+  std::vector<int8_t> weight;   // template [O][D]
+  std::vector<int32_t> bias;    // template [O]; empty means zero
+  Requantize requantize;        // results are int8
 };
 
 struct Actor {
@@ -55,6 +98,10 @@ struct Actor {
   // Neuron populations
   sem::NeuronParams params;
   ResetMode reset = ResetMode::Zero;
+  // Mixture of experts (kind Moe): inSize = T*D, outSize = T*O
+  MoeParams moe;
+  // Pool (kind Pool): inSize = 1 + N*D, outSize = N*O + 2
+  PoolParams pool;
 
   NeuronModel neuronModel() const;
 };

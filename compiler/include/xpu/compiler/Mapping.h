@@ -18,6 +18,9 @@
 namespace xpu::graph {
 
 /// One slice of an actor: output elements [begin, end) (neurons or rows).
+/// A `moe` actor has E + 1 partitions: index 0 is the router/combiner and
+/// holds the whole output [0, outSize); index 1..E is expert e = index - 1
+/// and produces nothing on channels ([0, 0)).
 struct Partition {
   uint32_t actor = 0;
   uint32_t index = 0;           // position among the actor's partitions
@@ -36,6 +39,31 @@ struct PartitionOptions {
 /// (weights, state, inputs, accumulators, staging); `inputs` is the number
 /// of incoming channels. Shared by partition and by the lowering's check.
 uint64_t partitionSramBytes(const ActorGraph &g, uint32_t actor, uint32_t rows);
+/// The same for a given partition (moe routers and experts differ).
+uint64_t partitionSramBytes(const ActorGraph &g, const Partition &p);
+
+/// Mixture of experts: each message between the router and an expert carries
+/// per token a 2-byte header [token index u8, gate s8] and its payload (D
+/// input features to the expert, O outputs back). Worst case per step:
+/// `capacity` tokens each way.
+constexpr uint32_t kMoeHeaderBytes = 2;
+inline uint32_t moeDispatchBytes(const MoeParams &m) { return m.capacity * (kMoeHeaderBytes + m.dim); }
+inline uint32_t moeReplyBytes(const MoeParams &m) { return m.capacity * (kMoeHeaderBytes + m.outDim); }
+/// True if partition `p` sends or receives on the graph's channels (all but
+/// moe experts, which talk only to their router).
+inline bool onChannels(const ActorGraph &g, const Partition &p) {
+  return (g.actors[p.actor].kind != ActorKind::Moe && g.actors[p.actor].kind != ActorKind::Pool) || p.index == 0;
+}
+/// A pool actor has 1 + max_workers partitions: index 0 is the dispatcher
+/// (the whole output), index w + 1 is worker w, which runs on the pool's
+/// w-th spare core (placePartitions) and talks only to its dispatcher.
+inline bool isPoolWorker(const ActorGraph &g, const Partition &p) {
+  return g.actors[p.actor].kind == ActorKind::Pool && p.index != 0;
+}
+/// Actors whose every partition consumes the whole input vector.
+inline bool consumesWholeInput(ActorKind k) {
+  return k == ActorKind::Linear || k == ActorKind::Moe || k == ActorKind::Pool;
+}
 
 /// Splits every actor into the fewest equal slices (sizes differ by at most
 /// one) that fit a core's SRAM and the compute budget. Inputs are never
@@ -117,8 +145,15 @@ double placementObjective(const ActorGraph &g, const ChipDescriptor &chip, const
 /// One message sent every step: elements [begin, end) of the source actor's
 /// output, from one partition to one or more partitions, into the same
 /// mailbox of every destination core.
+/// Message::channel values that are not channel indices.
+constexpr uint32_t kGatherChannel = ~0u;       // partitioned graph output onto slice 0
+constexpr uint32_t kMoeDispatchChannel = ~1u;  // moe router -> expert: selected tokens
+constexpr uint32_t kMoeReplyChannel = ~2u;     // moe expert -> router (the sender of the dispatch)
+constexpr uint32_t kPoolDispatchChannel = ~3u; // pool dispatcher -> worker: its jobs of the step
+constexpr uint32_t kPoolReplyChannel = ~4u;    // pool worker -> dispatcher (the source of the jobs)
+
 struct Message {
-  uint32_t channel = 0;         // index into g.channels; ~0u: output gather
+  uint32_t channel = 0;         // index into g.channels; ~0u: output gather; ~1u/~2u: moe
   uint32_t srcPart = 0;
   std::vector<uint32_t> dstParts;
   uint32_t begin = 0, end = 0;  // element range of the source actor's output
@@ -127,10 +162,6 @@ struct Message {
   int32_t group = -1;           // multicast group id, or -1 for unicast
   uint32_t delay = 0;
 };
-
-/// Pseudo channel ids of the messages between a moe router and its experts.
-constexpr uint32_t kMoeDispatchChannel = ~1u;  // moe router -> expert: selected tokens
-constexpr uint32_t kMoeReplyChannel = ~2u;     // moe expert -> router (the sender of the dispatch)
 
 struct RouteOptions {
   bool multicast = true;        // use multicast groups for fan-out when possible

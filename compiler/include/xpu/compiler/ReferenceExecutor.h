@@ -29,6 +29,7 @@ private:
   std::vector<uint32_t> order_;
   std::vector<std::vector<int32_t>> out_, prevOut_;    // per actor
   std::vector<std::vector<int32_t>> v_, u_;            // neuron state
+  std::vector<uint32_t> poolWorkers_;                  // live workers per pool actor
   uint64_t steps_ = 0;
 };
 
