@@ -43,4 +43,12 @@ if [ -x "$bin/fmnist-train" ] && [ -x "$bin/fmnist-classify" ]; then
   "$bin/fmnist-classify" --model "$out/fmnist/model.json" --images 300 --stats "$out/fmnist-stats.json" \
     --heatmap "$out/fmnist-heat" --trace "$out/fmnist-trace.json"
   echo "statistics written to $out/fmnist-stats.json"
+  if [ -x "$bin/fmnist-snn-convert" ] && [ -x "$bin/fmnist-snn-classify" ]; then
+    echo
+    echo "== the same task as a spiking network: convert the MLP (rate-coded inputs, IF + LI layers),"
+    echo "== run 100 test images for 8 timesteps each, every step checked against the reference"
+    "$bin/fmnist-snn-convert" --ann "$out/fmnist" --out "$out/snn"
+    "$bin/fmnist-snn-classify" --model "$out/snn/model.json" --images 100 --steps 8 \
+      --heatmap "$out/snn-heat" --trace "$out/snn-trace.json"
+  fi
 fi
