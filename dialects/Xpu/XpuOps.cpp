@@ -351,7 +351,7 @@ FailureOr<SmallVector<std::pair<BufferOp, int64_t>>> CoreOp::layoutBuffers() {
     int64_t begin = static_cast<int64_t>(*buffer.getAddress()), end = begin + buffer.getSizeInBytes();
     for (auto [other, otherBegin] : placed) {
       int64_t otherEnd = otherBegin + other.getSizeInBytes();
-      if (begin < otherEnd && otherBegin < end) {
+      if (begin < otherEnd && otherBegin < end && buffer.interferesWith(other)) {
         InFlightDiagnostic diag = buffer.emitOpError()
                                   << "overlaps buffer "
                                   << other.getSymNameAttr();
@@ -368,6 +368,8 @@ FailureOr<SmallVector<std::pair<BufferOp, int64_t>>> CoreOp::layoutBuffers() {
             size = buffer.getSizeInBytes();
     int64_t address = 0;
     for (auto [other, otherBegin] : placed) {
+      if (!buffer.interferesWith(other))
+        continue; // disjoint live ranges: may share the bytes
       if (static_cast<int64_t>(llvm::alignTo(address, align)) + size <=
           otherBegin)
         break;
@@ -418,6 +420,13 @@ int64_t BufferOp::getSizeInBytes() {
   return type.getNumElements() * elementBytes;
 }
 
+bool BufferOp::interferesWith(BufferOp other) {
+  std::optional<ArrayRef<int32_t>> a = getLive(), b = other.getLive();
+  if (!a || !b)
+    return true;
+  return (*a)[0] <= (*b)[1] && (*b)[0] <= (*a)[1];
+}
+
 LogicalResult BufferOp::verify() {
   auto type = cast<ShapedType>(getType());
   if (!type.getElementType().isIntOrFloat())
@@ -439,6 +448,13 @@ LogicalResult BufferOp::verify() {
         init->getShapedType().getElementType() != type.getElementType())
       return emitOpError() << "initial value of type " << init->getType()
                            << " does not match the buffer type " << type;
+  }
+  if (auto live = getLive()) {
+    if (live->size() != 2 || (*live)[0] < 0 || (*live)[0] > (*live)[1])
+      return emitOpError() << "live range must be [first, last] with 0 <= first <= last";
+    if (getInit() || getHost())
+      return emitOpError() << "a buffer with an initial value or host access holds it "
+                              "for the whole program: it cannot have a live range";
   }
   if (getHost()) {
     Type element = type.getElementType();

@@ -88,22 +88,43 @@ def Xpu_BufferOp : Xpu_Op<"buffer", [Symbol, HasParent<"CoreOp">]> {
     follow in order, first fit, aligned to `align` (default 4). `init` is the initial content (a
     dense attribute of the buffer's type). `host input`/`host output` makes
     the buffer a named window the host writes or reads.
+
+    `live [first, last]` says the buffer holds a value only from program
+    phase `first` to phase `last` of every timestep (the producer numbers
+    the phases of its loop; nact-lower-to-xpu uses 0 receive, 1 compute,
+    2 requantise, 3 send, 4 receive output gathers). Buffers whose live
+    ranges do not intersect may share SRAM: placement treats them as not
+    interfering, and explicit addresses may overlap only for them. A buffer
+    without `live` (weights, neuron state, host windows, anything carried
+    from one step to the next) interferes with every buffer.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        TypeAttrOf<AnyStaticShapeTensor>:$type,
                        OptionalAttr<I64Attr>:$address,
                        OptionalAttr<I64Attr>:$alignment,
                        OptionalAttr<ElementsAttr>:$init,
-                       OptionalAttr<Xpu_HostAccess>:$host);
+                       OptionalAttr<Xpu_HostAccess>:$host,
+                       OptionalAttr<DenseI32ArrayAttr>:$live);
   let assemblyFormat = [{
     $sym_name `:` $type (`at` $address^)? (`align` $alignment^)?
-    (`init` $init^)? (`host` $host^)? attr-dict
+    (`init` $init^)? (`host` $host^)? (`live` $live^)? attr-dict
   }];
+  let builders = [
+    // Without a live range (live for the whole program).
+    OpBuilder<(ins "::mlir::StringAttr":$sym_name, "::mlir::TypeAttr":$type,
+                   "::mlir::IntegerAttr":$address, "::mlir::IntegerAttr":$alignment,
+                   "::mlir::ElementsAttr":$init, "::xpu::mc::HostAccessAttr":$host), [{
+      build($_builder, $_state, sym_name, type, address, alignment, init, host,
+            ::mlir::DenseI32ArrayAttr());
+    }]>
+  ];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// Size in bytes: element count times whole bytes per element.
     int64_t getSizeInBytes();
     int64_t getAlignmentOrDefault() { return getAlignment().value_or(4); }
+    /// False when both buffers have disjoint live ranges (they may share SRAM).
+    bool interferesWith(BufferOp other);
   }];
 }
 

@@ -88,6 +88,39 @@ xpu.module @m chip(#xpu.chip<>) {
 
 // -----
 
+// Overlapping explicit addresses are allowed only for disjoint live ranges.
+xpu.module @m chip(#xpu.chip<>) {
+  xpu.core @c at (0, 0) {
+    // expected-note @+1 {{other buffer here}}
+    xpu.buffer @a : tensor<16xi8> at 0 live [0, 2]
+    // expected-error @+1 {{overlaps buffer "a"}}
+    xpu.buffer @b : tensor<16xi8> at 8 live [2, 3]
+    xpu.halt
+  }
+}
+
+// -----
+
+xpu.module @m chip(#xpu.chip<>) {
+  xpu.core @c at (0, 0) {
+    // expected-error @+1 {{live range must be [first, last] with 0 <= first <= last}}
+    xpu.buffer @a : tensor<16xi8> live [3, 1]
+    xpu.halt
+  }
+}
+
+// -----
+
+xpu.module @m chip(#xpu.chip<>) {
+  xpu.core @c at (0, 0) {
+    // expected-error @+1 {{a buffer with an initial value or host access holds it for the whole program: it cannot have a live range}}
+    xpu.buffer @a : tensor<4xi8> init dense<1> : tensor<4xi8> live [0, 1]
+    xpu.halt
+  }
+}
+
+// -----
+
 xpu.module @m chip(#xpu.chip<>) {
   xpu.core @c at (0, 0) {
     // expected-error @+1 {{element type must be an integer or float}}
