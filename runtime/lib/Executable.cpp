@@ -162,6 +162,10 @@ std::optional<Error> validateExecutable(const Executable &exe) {
     if (m.mailbox >= chip.mailboxes)
       return Error{"mailbox policy: core " + std::to_string(m.core) + " has no mailbox " +
                    std::to_string(m.mailbox) + " (chip has " + std::to_string(chip.mailboxes) + ")"};
+    if (m.capacity > chip.mailboxDepth)
+      return Error{"mailbox policy: core " + std::to_string(m.core) + " mailbox " + std::to_string(m.mailbox) +
+                   " has capacity " + std::to_string(m.capacity) + ", more than the chip's mailbox_depth " +
+                   std::to_string(chip.mailboxDepth)};
     if (!boxes.insert({m.core, m.mailbox}).second)
       return Error{"mailbox policy: core " + std::to_string(m.core) + " mailbox " +
                    std::to_string(m.mailbox) + " is configured twice"};
@@ -256,7 +260,11 @@ std::vector<uint8_t> serializeExecutable(const Executable &exe) {
     }
     json policies = json::array();
     for (const MailboxConfig &p : exe.mailboxPolicies)
-      policies.push_back({{"core", p.core}, {"mailbox", p.mailbox}, {"policy", policyName(p.policy)}});
+    {
+      json e = {{"core", p.core}, {"mailbox", p.mailbox}, {"policy", policyName(p.policy)}};
+      if (p.capacity) e["capacity"] = p.capacity;
+      policies.push_back(e);
+    }
     m["mailbox_policies"] = policies;
     auto io = [](const std::vector<IoBinding> &v) {
       json a = json::array();
@@ -480,6 +488,10 @@ Expected<Executable> parseExecutable(const uint8_t *data, size_t size, const std
     MailboxConfig mc;
     mc.core = uint32_t(r.u(policies[i], p, "core"));
     mc.mailbox = uint32_t(r.u(policies[i], p, "mailbox"));
+    if (policies[i].is_object() && policies[i].contains("capacity")) {
+      mc.capacity = uint32_t(r.u(policies[i], p, "capacity"));
+      if (mc.capacity == 0 && !r.problem) r.fail(p + "/capacity", "must be at least 1 (omit it for mailbox_depth)");
+    }
     const std::string name = r.s(policies[i], p, "policy");
     if (auto pol = policyFromName(name))
       mc.policy = *pol;

@@ -199,7 +199,13 @@ Expected<CompileResult> runPhases(MLIRContext &ctx, ModuleOp module, const ChipD
       {Phase::Partitioned, [&](PassManager &pm) { pm.addPass(transforms::createNactPartition(partOpts)); }},
       {Phase::Placed, [&](PassManager &pm) { pm.addPass(transforms::createNactPlace(placeOpts)); }},
       {Phase::Routed, [&](PassManager &pm) { pm.addPass(transforms::createNactRoute(routeOpts)); }},
-      {Phase::Xpu, [&](PassManager &pm) { pm.addPass(transforms::createNactLowerToXpu()); }},
+      {Phase::Xpu,
+       [&](PassManager &pm) {
+         // As the xpu-compile pipeline: reject routings that could deadlock
+         // (e.g. events channels under `block` beyond their capacity).
+         pm.addPass(transforms::createNactCheckDeadlock());
+         pm.addPass(transforms::createNactLowerToXpu());
+       }},
   };
   for (const Step &s : steps) {
     PassManager pm(&ctx);

@@ -184,9 +184,11 @@ nact::GraphOp importActorGraph(ModuleOp module, const graph::ActorGraph &g) {
   };
   for (const graph::Channel &c : g.channels) {
     Location cloc = NameLoc::get(b.getStringAttr(c.pointer.empty() ? "channel" : c.pointer));
-    b.create<nact::ChannelOp>(cloc, portRef(g.actors[c.from], "out"), portRef(g.actors[c.to], "in"),
-                              uint64_t(c.capacity), nact::OverflowPolicy(static_cast<uint32_t>(c.policy)),
-                              c.delay != 0);
+    auto ch = b.create<nact::ChannelOp>(cloc, portRef(g.actors[c.from], "out"), portRef(g.actors[c.to], "in"),
+                                        uint64_t(c.capacity), nact::OverflowPolicy(static_cast<uint32_t>(c.policy)),
+                                        c.delay != 0);
+    // Events encoding (docs/actor-graph.md "Event channels"): K per message.
+    if (c.events()) ch->setAttr(kEventsAttr, b.getI64IntegerAttr(c.eventsPerMessage));
   }
   for (const graph::GraphOutput &o : g.outputs)
     b.create<nact::ChannelOp>(loc, portRef(g.actors[o.actor], "out"), FlatSymbolRefAttr::get(ctx, o.name),
@@ -458,6 +460,13 @@ FailureOr<ExportedGraph> exportGraph(nact::GraphOp graphOp, const ChipDescriptor
     c.policy = MailboxPolicy(static_cast<uint32_t>(policy));
     c.delay = delayed ? 1 : 0;
     c.pointer = "channel";
+    if (auto k = op->getAttrOfType<IntegerAttr>(kEventsAttr)) {
+      c.encoding = graph::ChannelEncoding::Events;
+      c.eventsPerMessage = uint32_t(k.getInt());
+      // The importer names the channel's location by its JSON pointer.
+      if (auto name = dyn_cast<NameLoc>(op->getLoc()); name && name.getName().strref().starts_with("/"))
+        c.pointer = name.getName().str();
+    }
     g.channels.push_back(c);
     return success();
   };

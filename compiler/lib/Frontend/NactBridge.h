@@ -36,6 +36,7 @@ namespace xpu::bridge {
 
 constexpr const char *kRequantizeAttr = "nact.requantize";
 constexpr const char *kFixedPointAttr = "nact.fixed_point";
+constexpr const char *kEventsAttr = "nact.events_per_message"; // on nact.channel: events encoding, K
 constexpr const char *kPartitionAttr = "xpu.partition";
 constexpr const char *kPlacementAttr = "xpu.placement";
 constexpr const char *kMessagesAttr = "xpu.messages";

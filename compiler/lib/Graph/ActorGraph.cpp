@@ -165,6 +165,22 @@ std::optional<Error> validateActorGraph(const ActorGraph &g) {
     if (src.outType != dst.inType)
       err(c.pointer, "type mismatch: '" + src.name + "' produces " + dtypeName(src.outType) + " but '" +
                          dst.name + "' consumes " + dtypeName(dst.inType));
+    if (c.events()) {
+      const bool spiking = src.kind == ActorKind::IF || src.kind == ActorKind::LIF || src.kind == ActorKind::CubaLIF;
+      if (!spiking)
+        err(c.pointer + "/encoding", "an events channel needs a spiking source (if, lif, cuba_lif); '" + src.name +
+                                         "' is " + kindName(src.kind));
+      if (dst.kind != ActorKind::Linear)
+        err(c.pointer + "/encoding", "an events channel needs a linear consumer; '" + dst.name + "' is " +
+                                         kindName(dst.kind));
+      if (c.delay != 1)
+        err(c.pointer + "/delay", "an events channel needs \"delay\": 1 (events of step t are consumed at step t + 1)");
+      if (c.eventsPerMessage < 1 || c.eventsPerMessage > 1024)
+        err(c.pointer + "/events_per_message", "must be in 1..1024, got " + std::to_string(c.eventsPerMessage));
+      if (src.outSize > kMaxEventSource)
+        err(c.pointer, "an events channel carries u16 indices: '" + src.name + "' has " +
+                           std::to_string(src.outSize) + " neurons, more than 65536");
+    }
   }
   for (uint32_t i = 0; i < g.actors.size(); ++i) {
     const Actor &a = g.actors[i];
@@ -561,7 +577,7 @@ Expected<ActorGraph> parseActorGraph(const json &j, const std::string &source, c
           r.error(p, "expected an object");
           continue;
         }
-        r.knownKeys(cj, p, {"from", "to", "capacity", "policy", "delay"});
+        r.knownKeys(cj, p, {"from", "to", "capacity", "policy", "delay", "encoding", "events_per_message"});
         Channel c;
         c.pointer = p;
         auto from = actorRef(cj, p, "from");
@@ -571,6 +587,15 @@ Expected<ActorGraph> parseActorGraph(const json &j, const std::string &source, c
         if (auto pol = r.str(cj, p, "policy", false)) {
           if (auto mp = policyFromName(*pol)) c.policy = *mp;
           else r.error(p + "/policy", "expected one of block, drop_newest, drop_oldest, error; got \"" + *pol + "\"");
+        }
+        if (auto enc = r.str(cj, p, "encoding", false)) {
+          if (*enc == "dense") c.encoding = ChannelEncoding::Dense;
+          else if (*enc == "events") c.encoding = ChannelEncoding::Events;
+          else r.error(p + "/encoding", "expected \"dense\" or \"events\", got \"" + *enc + "\"");
+        }
+        if (auto k = r.integer(cj, p, "events_per_message", false, 1, 1024)) {
+          c.eventsPerMessage = uint32_t(*k);
+          if (!c.events()) r.error(p + "/events_per_message", "only \"encoding\": \"events\" channels take it");
         }
         if (from && to) {
           c.from = *from;

@@ -62,7 +62,10 @@ void moeStep(const Actor &a, const std::vector<int32_t> &x, std::vector<int32_t>
 ReferenceExecutor::ReferenceExecutor(const ActorGraph &graph)
     : g_(graph), order_(graph.topologicalOrder()), out_(graph.actors.size()),
       prevOut_(graph.actors.size()), v_(graph.actors.size()), u_(graph.actors.size()),
-      poolWorkers_(graph.actors.size(), 0) {
+      poolWorkers_(graph.actors.size(), 0), eventInput_(graph.channels.size()),
+      dropped_(graph.channels.size(), 0), lastMessages_(graph.channels.size(), 0) {
+  for (size_t ci = 0; ci < g_.channels.size(); ++ci)
+    if (g_.channels[ci].events()) eventInput_[ci].assign(g_.actors[g_.channels[ci].from].outSize, 0);
   for (size_t i = 0; i < g_.actors.size(); ++i) {
     const Actor &a = g_.actors[i];
     prevOut_[i].assign(a.outSize, 0); // delay-1 channels deliver zeros at step 0
@@ -80,8 +83,10 @@ Expected<Values> ReferenceExecutor::step(const Values &inputs) {
     out.assign(a.outSize, 0);
     // The value each incoming channel delivers this step.
     auto incoming = [&](auto &&fn) {
-      for (const Channel &c : g_.channels)
-        if (c.to == idx) fn(c.delay ? prevOut_[c.from] : out_[c.from]);
+      for (size_t ci = 0; ci < g_.channels.size(); ++ci) {
+        const Channel &c = g_.channels[ci];
+        if (c.to == idx) fn(c.events() ? eventInput_[ci] : c.delay ? prevOut_[c.from] : out_[c.from]);
+      }
     };
     switch (a.kind) {
     case ActorKind::Input: {
@@ -138,6 +143,35 @@ Expected<Values> ReferenceExecutor::step(const Values &inputs) {
       break;
     }
     }
+  }
+  // Events channels: ascending spike indices, K per message, into a mailbox
+  // of `capacity` messages; what the policy keeps is next step's input.
+  for (size_t ci = 0; ci < g_.channels.size(); ++ci) {
+    const Channel &c = g_.channels[ci];
+    if (!c.events()) continue;
+    std::vector<uint32_t> events;
+    for (uint32_t i = 0; i < out_[c.from].size(); ++i)
+      if (out_[c.from][i]) events.push_back(i);
+    const uint32_t K = c.eventsPerMessage, C = c.capacity;
+    const uint32_t messages = eventMessages(uint32_t(events.size()), K);
+    lastMessages_[ci] = messages;
+    uint32_t first = 0, last = messages; // kept messages [first, last)
+    if (messages > C) {
+      const std::string where = "channel '" + g_.actors[c.from].name + "' -> '" + g_.actors[c.to].name + "' (" +
+                                c.pointer + ") at step " + std::to_string(steps_) + ": " + std::to_string(messages) +
+                                " messages, capacity " + std::to_string(C);
+      switch (c.policy) {
+      case MailboxPolicy::Error: return Error{"step " + std::to_string(steps_) + ": mailbox overflow on " + where};
+      case MailboxPolicy::Block:
+        return Error{"step " + std::to_string(steps_) + ": mailbox would block forever on " + where};
+      case MailboxPolicy::DropNewest: last = C; break;
+      case MailboxPolicy::DropOldest: first = messages - C; break;
+      }
+      dropped_[ci] += messages - C;
+    }
+    std::vector<int32_t> &x = eventInput_[ci];
+    std::fill(x.begin(), x.end(), 0);
+    for (size_t e = size_t(first) * K; e < std::min<size_t>(events.size(), size_t(last) * K); ++e) x[events[e]] = 1;
   }
   Values result;
   for (const GraphOutput &o : g_.outputs) result[o.name] = out_[o.actor];

@@ -52,6 +52,10 @@ public:
                const Routing &r)
       : g_(g), chip_(chip), parts_(parts), r_(r), bySrc_(parts.size()), byDst_(parts.size()) {
     for (uint32_t i = 0; i < r.messages.size(); ++i) {
+      // Event streams are sent after compute and drained with poll after the
+      // barrier: they wait for nothing and, within capacity (checked by
+      // checkDeadlockFree), never stall, so no other event waits for them.
+      if (isEventMessage(g, r.messages[i])) continue;
       bySrc_[r.messages[i].srcPart].push_back(i);
       for (uint32_t d : r.messages[i].dstParts) byDst_[d].push_back(i);
     }
@@ -363,6 +367,25 @@ private:
 
 std::optional<Error> checkDeadlockFree(const ActorGraph &g, const ChipDescriptor &chip,
                                        const std::vector<Partition> &parts, const Routing &routing) {
+  // An events stream under `block` whose worst step needs more messages than
+  // the mailbox holds stalls its producer before the barrier, while the
+  // consumer drains that mailbox only after the barrier.
+  for (const Message &m : routing.messages) {
+    if (!isEventMessage(g, m)) continue;
+    const Channel &c = g.channels[m.channel];
+    const uint32_t worst = eventMessages(g.actors[c.from].outSize, c.eventsPerMessage);
+    if (c.policy == MailboxPolicy::Block && worst > c.capacity)
+      return Error{"the programs could deadlock: a cycle of waits through channel '" + g.actors[c.from].name +
+                   "' -> '" + g.actors[c.to].name + "' (" + c.pointer + ", events, policy block) and the timestep "
+                   "barrier:\n  '" + g.actors[c.from].name + "' may send up to " + std::to_string(worst) +
+                   " messages in one step (" + std::to_string(g.actors[c.from].outSize) + " neurons, " +
+                   std::to_string(c.eventsPerMessage) + " events per message) into mailbox " +
+                   std::to_string(m.mailbox) + " or " + std::to_string(m.mailbox + 1) + " of capacity " +
+                   std::to_string(c.capacity) + ", which waits until\n  '" + g.actors[c.to].name +
+                   "' drains it, after the barrier, which waits until\n  '" + g.actors[c.from].name +
+                   "' finishes sending (the cycle closes); give the channel capacity >= " + std::to_string(worst) +
+                   " or a drop or error policy"};
+  }
   WaitForGraph wfg(g, chip, parts, routing);
   if (auto err = wfg.build()) return err;
   if (auto cycle = wfg.findCycle()) return Error{*cycle};

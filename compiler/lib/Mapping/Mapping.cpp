@@ -1,5 +1,7 @@
 // Partition, place and route an actor graph on a chip (Mapping.h).
 #include "xpu/compiler/Mapping.h"
+
+#include "xpu/Multicast.h"
 #include "xpu/compiler/Pool.h"
 
 #include <algorithm>
@@ -35,10 +37,17 @@ uint64_t sramBytes(const ActorGraph &g, uint32_t actor, uint32_t rows, uint32_t 
     return bytes + align4(uint64_t(a.outSize) * elemBytes(a.outType));
   case ActorKind::Linear:
     bytes += align4(uint64_t(rows) * a.inSize);           // weights
-    bytes += align4(a.inSize);                            // input vector
     bytes += 4ull * rows;                                 // accumulators
     if (!a.bias.empty()) bytes += 4ull * rows;            // bias
-    if (a.requantize) bytes += align4(rows);              // int8 output
+    if (hasEventInput(g, actor)) {
+      for (const Channel &c : g.channels)                 // events: one message of K u16 (_ev)
+        if (c.to == actor && c.events()) bytes += align4(2ull * c.eventsPerMessage);
+      if (a.requantize) bytes += align4(rows);            // int8 output
+    } else {
+      // The dense input vector and the int8 output have disjoint live
+      // ranges (LowerToXpu): they share SRAM.
+      bytes += std::max<uint64_t>(align4(a.inSize), a.requantize ? align4(rows) : 0);
+    }
     break;
   default: {
     const uint32_t k = incoming;
@@ -46,6 +55,7 @@ uint64_t sramBytes(const ActorGraph &g, uint32_t actor, uint32_t rows, uint32_t 
     bytes += 4ull * rows;                                 // summed current
     if (k > 1) bytes += 4ull * rows * k;                  // one staging slice per channel
     if (a.kind != ActorKind::LI) bytes += align4(rows);   // spikes
+    if (hasEventOutput(g, actor)) bytes += align4(2ull * rows); // u16 event indices
     break;
   }
   }
@@ -76,6 +86,71 @@ uint64_t moeSramBytes(const ActorGraph &g, uint32_t actor, uint32_t index, bool 
     bytes += align4(moeReplyBytes(m));                       // reply
   }
   return bytes;
+}
+
+/// Elements [begin, end) of partition `src`'s output sent to partitions
+/// `dsts` every step on channel `channel`.
+struct Transfer {
+  uint32_t channel, src;
+  std::vector<uint32_t> dsts;
+  uint32_t begin, end, delay;
+};
+
+/// Flits of `elements` elements of `eb` bytes cut into messages of at most
+/// `chunk` bytes (a head flit each).
+uint64_t streamFlits(uint64_t elements, uint32_t eb, uint32_t chunk, uint32_t flitBytes) {
+  const uint64_t bytes = elements * eb, full = bytes / chunk, rest = bytes % chunk;
+  return full * (1 + (chunk + flitBytes - 1) / flitBytes) + (rest ? 1 + (rest + flitBytes - 1) / flitBytes : 0);
+}
+
+/// The fan-outs (source core, destination cores) worth a multicast group.
+/// Multicast messages are smaller (one input buffer each, so more head
+/// flits), but the source injects each flit once instead of once per
+/// destination. A fan-out qualifies when its source injects fewer flits
+/// (the sender's NI serialises them: they set the step's latency). When more
+/// qualify than the routers' tables hold (`multicast_groups`), those saving
+/// the most win -- injected flits plus flits over router ports (links and
+/// local deliveries, XY tree vs XY paths) -- and the rest stay unicast, so a
+/// table never overflows.
+std::set<std::pair<uint32_t, std::vector<uint32_t>>>
+chooseMulticastFanouts(const ActorGraph &g, const ChipDescriptor &chip, const std::vector<Partition> &parts,
+                       const std::vector<Transfer> &transfers, const RouteOptions &opts) {
+  using Key = std::pair<uint32_t, std::vector<uint32_t>>;
+  std::map<Key, int64_t> saving, injectedSaving;
+  std::vector<Key> order;  // first appearance: deterministic ties
+  if (!opts.multicast) return {};
+  for (const Transfer &t : transfers) {
+    if (t.dsts.size() < 2) continue;
+    const uint32_t eb = elemBytes(g.actors[parts[t.src].actor].outType);
+    const uint32_t mcastChunk = (std::min(chip.maxMessageBytes, (chip.bufferDepth - 1) * chip.flitBytes) / eb) * eb;
+    const uint32_t unicastChunk = (chip.maxMessageBytes / eb) * eb;
+    if (mcastChunk < eb || unicastChunk < eb) continue;
+    Key key{parts[t.src].core, {}};
+    for (uint32_t d : t.dsts) key.second.push_back(parts[d].core);
+    std::sort(key.second.begin(), key.second.end());
+    const uint32_t src = key.first;
+    uint64_t unicastPorts = 0;
+    for (uint32_t d : key.second) {
+      const uint32_t dx = chip.coreX(d), dy = chip.coreY(d), sx = chip.coreX(src), sy = chip.coreY(src);
+      unicastPorts += (sx > dx ? sx - dx : dx - sx) + (sy > dy ? sy - dy : dy - sy) + 1;
+    }
+    uint64_t treePorts = 0;
+    for (const MulticastRoute &route : xyTreeRoutes(chip, MulticastGroup{0, src, key.second}))
+      treePorts += uint64_t(__builtin_popcount(route.ports));
+    const uint64_t n = t.end - t.begin;
+    const int64_t uFlits = int64_t(streamFlits(n, eb, unicastChunk, chip.flitBytes));
+    const int64_t mFlits = int64_t(streamFlits(n, eb, mcastChunk, chip.flitBytes));
+    if (!saving.count(key)) order.push_back(key);
+    injectedSaving[key] += int64_t(key.second.size()) * uFlits - mFlits;
+    saving[key] += int64_t(key.second.size()) * uFlits - mFlits + uFlits * int64_t(unicastPorts) -
+                   mFlits * int64_t(treePorts);
+  }
+  std::vector<Key> worth;
+  for (const Key &k : order)
+    if (injectedSaving[k] > 0) worth.push_back(k);
+  std::stable_sort(worth.begin(), worth.end(), [&](const Key &a, const Key &b) { return saving[a] > saving[b]; });
+  if (worth.size() > chip.multicastGroups) worth.resize(chip.multicastGroups);
+  return {worth.begin(), worth.end()};
 }
 
 } // namespace
@@ -131,7 +206,14 @@ Expected<std::vector<Partition>> partitionGraph(const ActorGraph &g, const ChipD
       }
       continue;
     }
-    if (a.kind == ActorKind::Input) {
+    if (hasEventOutput(g, ai)) {
+      // One ordered event stream per step: the source is never split.
+      const uint64_t need = partitionSramBytes(g, ai, a.outSize);
+      if (need > chip.sramBytes)
+        return Error{a.pointer + ": actor '" + a.name + "' is the source of an events channel and needs " +
+                     std::to_string(need) + " bytes of SRAM, more than a core has (" +
+                     std::to_string(chip.sramBytes) + "); sources of events channels are not split"};
+    } else if (a.kind == ActorKind::Input) {
       if (partitionSramBytes(g, ai, a.outSize) > chip.sramBytes)
         return Error{a.pointer + ": input '" + a.name + "' of " + std::to_string(a.outSize) +
                      " elements does not fit one core's SRAM (" + std::to_string(chip.sramBytes) +
@@ -207,14 +289,10 @@ Expected<Routing> routeMessages(const ActorGraph &g, const ChipDescriptor &chip,
   for (uint32_t i = 0; i < parts.size(); ++i)
     if (onChannels(g, parts[i])) partsOf[parts[i].actor].push_back(i);
 
-  struct Transfer {
-    uint32_t channel, src;
-    std::vector<uint32_t> dsts;
-    uint32_t begin, end, delay;
-  };
   std::vector<Transfer> transfers;
   for (uint32_t ci = 0; ci < g.channels.size(); ++ci) {
     const Channel &c = g.channels[ci];
+    if (c.events()) continue; // routed below
     const bool full = consumesWholeInput(g.actors[c.to].kind);
     for (uint32_t sp : partsOf[c.from]) {
       const Partition &P = parts[sp];
@@ -247,6 +325,8 @@ Expected<Routing> routeMessages(const ActorGraph &g, const ChipDescriptor &chip,
   };
   std::vector<std::vector<Mailbox>> boxes(chip.numCores(), std::vector<Mailbox>(chip.mailboxes));
   std::map<std::pair<uint32_t, std::vector<uint32_t>>, int32_t> groupIds;
+  const std::set<std::pair<uint32_t, std::vector<uint32_t>>> worthMulticast =
+      chooseMulticastFanouts(g, chip, parts, transfers, opts);
   auto coreName = [&](uint32_t core) {
     return "(" + std::to_string(chip.coreX(core)) + ", " + std::to_string(chip.coreY(core)) + ")";
   };
@@ -305,19 +385,19 @@ Expected<Routing> routeMessages(const ActorGraph &g, const ChipDescriptor &chip,
     std::sort(sortedDst.begin(), sortedDst.end());
 
     const uint32_t mcastChunk = (std::min(chip.maxMessageBytes, (chip.bufferDepth - 1) * chip.flitBytes) / eb) * eb;
-    bool mcast = opts.multicast && t.dsts.size() >= 2 && mcastChunk >= eb;
+    // Multicast only for the fan-outs chooseMulticastFanouts picked (they
+    // save link traffic and fit the routers' tables); the rest go unicast.
+    bool mcast = worthMulticast.count({srcCore, sortedDst}) > 0;
     int32_t group = -1;
     if (mcast) {
       auto key = std::make_pair(srcCore, sortedDst);
       auto it = groupIds.find(key);
       if (it != groupIds.end()) {
         group = it->second;
-      } else if (r.groups.size() < chip.multicastGroups) {
+      } else {
         group = int32_t(r.groups.size());
         groupIds[key] = group;
         r.groups.push_back(MulticastGroup{uint32_t(group), srcCore, sortedDst});
-      } else {
-        mcast = false; // table full: fall back to unicast
       }
     }
     const uint32_t chunk = mcast ? mcastChunk : (chip.maxMessageBytes / eb) * eb;
@@ -363,6 +443,66 @@ Expected<Routing> routeMessages(const ActorGraph &g, const ChipDescriptor &chip,
         if (!mb) return mb.error();
         emit({t.dsts[i]}, *mb, -1);
       }
+    }
+  }
+
+  // Events channels (docs/mapping.md "Event channels"): the unsplit source
+  // streams 0..ceil(N/K) messages of up to K u16 indices per step to every
+  // consumer slice, into two dedicated mailboxes (step parity), each holding
+  // `capacity` messages under the channel's policy.
+  for (uint32_t ci = 0; ci < g.channels.size(); ++ci) {
+    const Channel &c = g.channels[ci];
+    if (!c.events()) continue;
+    const std::string name = c.pointer + ": events channel '" + g.actors[c.from].name + "' -> '" +
+                             g.actors[c.to].name + "'";
+    if (c.capacity > chip.mailboxDepth)
+      return Error{name + " has capacity " + std::to_string(c.capacity) + ", more than the chip's mailbox_depth (" +
+                   std::to_string(chip.mailboxDepth) + ")"};
+    const uint32_t bytes = 2 * c.eventsPerMessage;
+    if (bytes > chip.maxMessageBytes)
+      return Error{name + " sends " + std::to_string(c.eventsPerMessage) + " events (" + std::to_string(bytes) +
+                   " bytes) per message, more than max_message_bytes (" + std::to_string(chip.maxMessageBytes) + ")"};
+    if (partsOf[c.from].size() != 1)
+      return Error{name + ": the source must be one slice"};
+    const uint32_t src = partsOf[c.from][0], srcCore = parts[src].core;
+    const std::vector<uint32_t> &dsts = partsOf[c.to];
+    std::vector<uint32_t> dstCores;
+    for (uint32_t d : dsts) dstCores.push_back(parts[d].core);
+    std::vector<uint32_t> sortedDst = dstCores;
+    std::sort(sortedDst.begin(), sortedDst.end());
+    const uint32_t mcastBytes = std::min(chip.maxMessageBytes, (chip.bufferDepth - 1) * chip.flitBytes);
+    int32_t group = -1;
+    if (opts.multicast && dsts.size() >= 2 && bytes <= mcastBytes) {
+      auto key = std::make_pair(srcCore, sortedDst);
+      if (auto it = groupIds.find(key); it != groupIds.end()) {
+        group = it->second;
+      } else if (r.groups.size() < chip.multicastGroups) {
+        group = int32_t(r.groups.size());
+        groupIds[key] = group;
+        r.groups.push_back(MulticastGroup{uint32_t(group), srcCore, sortedDst});
+      }
+    }
+    auto stream = [&](const std::vector<uint32_t> &to, const std::vector<uint32_t> &cores) -> std::optional<Error> {
+      auto mb = takeDedicated(cores, 2);
+      if (!mb) return mb.error();
+      Message m;
+      m.channel = ci;
+      m.srcPart = src;
+      m.dstParts = to;
+      m.begin = 0;
+      m.end = g.actors[c.from].outSize;
+      m.bytes = bytes;
+      m.mailbox = *mb;
+      m.group = to.size() > 1 ? group : -1;
+      m.delay = 1;
+      r.messages.push_back(std::move(m));
+      return std::nullopt;
+    };
+    if (group >= 0) {
+      if (auto err = stream(dsts, dstCores)) return *err;
+    } else {
+      for (size_t i = 0; i < dsts.size(); ++i)
+        if (auto err = stream({dsts[i]}, {dstCores[i]})) return *err;
     }
   }
 

@@ -145,13 +145,22 @@ FailureOr<::xpu::Executable> ExecutableBuilder::build() {
       return it->second.front().emitOpError() << err->message;
   }
 
-  std::map<std::pair<uint32_t, uint32_t>, ::xpu::MailboxPolicy> policies;
-  for (auto channel : module.getBodyBlock()->getOps<ChannelOp>())
-    policies[{coreId(channel.getToX(), channel.getToY()),
-              static_cast<uint32_t>(channel.getMailbox())}] =
-        static_cast<::xpu::MailboxPolicy>(channel.getOverflow());
-  for (auto [key, policy] : policies)
-    exe.mailboxPolicies.push_back({key.first, key.second, policy});
+  // A channel's optional `capacity` (events channels) bounds its mailbox
+  // below the chip's depth; the largest one given wins.
+  std::map<std::pair<uint32_t, uint32_t>, std::pair<::xpu::MailboxPolicy, uint32_t>> policies;
+  for (auto channel : module.getBodyBlock()->getOps<ChannelOp>()) {
+    auto &entry = policies[{coreId(channel.getToX(), channel.getToY()),
+                            static_cast<uint32_t>(channel.getMailbox())}];
+    entry.first = static_cast<::xpu::MailboxPolicy>(channel.getOverflow());
+    if (auto cap = channel->getAttrOfType<IntegerAttr>("capacity")) {
+      if (cap.getInt() < 1 || uint64_t(cap.getInt()) > exe.chip.mailboxDepth)
+        return channel.emitOpError() << "capacity " << cap.getInt() << " is outside 1..mailbox_depth ("
+                                     << exe.chip.mailboxDepth << ")";
+      entry.second = std::max(entry.second, uint32_t(cap.getInt()));
+    }
+  }
+  for (auto [key, value] : policies)
+    exe.mailboxPolicies.push_back({key.first, key.second, value.first, value.second});
 
   if (auto error = ::xpu::validateExecutable(exe))
     return module.emitOpError() << "invalid executable: " << error->message;

@@ -8,6 +8,7 @@
 // job: r5 accumulator pointer, r6 bias pointer, r8 row count, r9 sum.
 #include "compiler/lib/Transforms/LowerPool.h"
 
+#include "compiler/lib/Transforms/CoreEmitter.h"
 #include "dialects/Xpu/XpuOps.h"
 #include "xpu/compiler/Pool.h"
 
@@ -21,32 +22,7 @@ using namespace xpu::graph;
 
 namespace {
 
-/// Buffers, labels and instructions of one core (as LowerToXpu's emitter).
-struct Emitter {
-  OpBuilder &b;
-  Location loc;
-
-  void buffer(StringRef name, int64_t elements, unsigned bits, ElementsAttr init = {}) {
-    auto type = RankedTensorType::get({elements}, b.getIntegerType(bits));
-    b.create<mc::BufferOp>(loc, b.getStringAttr(name), TypeAttr::get(type), IntegerAttr(), IntegerAttr(), init,
-                           mc::HostAccessAttr());
-  }
-  void label(StringRef name) { b.create<mc::LabelOp>(loc, b.getStringAttr(name)); }
-  void emit(Opcode opcode, int32_t rd = 0, int32_t rs1 = 0, int32_t rs2 = 0, int32_t rs3 = 0, int32_t imm = 0,
-            StringRef target = {}) {
-    const mc::IsaOpcode &entry = mc::lookupIsaOpcode(opcode);
-    mc::IsaFields f = mc::isaFields(entry.format);
-    auto reg = [&](bool used, int32_t v) { return used ? b.getI32IntegerAttr(v) : IntegerAttr(); };
-    IntegerAttr immAttr;
-    if (f.imm && (target.empty() || imm != 0)) immAttr = b.getI32IntegerAttr(imm);
-    b.create<mc::InstOp>(loc, b.getStringAttr(entry.mnemonic), reg(f.rd, rd), reg(f.rs1, rs1), reg(f.rs2, rs2),
-                         reg(f.rs3, rs3), immAttr,
-                         target.empty() ? FlatSymbolRefAttr() : FlatSymbolRefAttr::get(b.getContext(), target));
-  }
-  void li(int32_t rd, int32_t value) { emit(Opcode::Li, rd, 0, 0, 0, value); }
-  void liSym(int32_t rd, StringRef symbol, int32_t offset = 0) { emit(Opcode::Li, rd, 0, 0, 0, offset, symbol); }
-  void mov(int32_t rd, int32_t rs) { emit(Opcode::Addi, rd, rs, 0, 0, 0); }
-};
+using Emitter = CoreEmitter;
 
 /// The template's buffers: `_w`, `_b` (if any bias), `_acc`.
 void templateBuffers(Emitter &c, const PoolParams &m) {

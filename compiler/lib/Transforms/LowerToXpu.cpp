@@ -10,6 +10,8 @@
 // deadlock; delay-0 dependencies are acyclic, so every receive is eventually
 // matched.
 #include "compiler/lib/Frontend/NactBridge.h"
+#include "compiler/lib/Transforms/LowerEvents.h"
+#include "compiler/lib/Transforms/CoreEmitter.h"
 #include "compiler/lib/Transforms/LowerPool.h"
 #include "compiler/lib/Transforms/Passes.h"
 
@@ -42,61 +44,6 @@ bool isMoeMessage(const Message &m) { return m.channel == kMoeDispatchChannel ||
 bool isKindMessage(const Message &m) {
   return isMoeMessage(m) || m.channel == kPoolDispatchChannel || m.channel == kPoolReplyChannel;
 }
-
-/// Emits the buffers, labels and instructions of one core.
-class CoreEmitter {
-public:
-  CoreEmitter(OpBuilder &b, Location loc) : b(b), loc(loc) {}
-
-  void buffer(StringRef name, int64_t elements, unsigned bits, ElementsAttr init = {},
-              std::optional<mc::HostAccess> host = std::nullopt) {
-    auto type = RankedTensorType::get({elements}, b.getIntegerType(bits));
-    b.create<mc::BufferOp>(loc, b.getStringAttr(name), TypeAttr::get(type), IntegerAttr(), IntegerAttr(), init,
-                           host ? mc::HostAccessAttr::get(b.getContext(), *host) : mc::HostAccessAttr());
-  }
-  void label(StringRef name) { b.create<mc::LabelOp>(loc, b.getStringAttr(name)); }
-
-  void emit(Opcode opcode, int32_t rd = 0, int32_t rs1 = 0, int32_t rs2 = 0, int32_t rs3 = 0, int32_t imm = 0,
-            StringRef target = {}) {
-    const mc::IsaOpcode &entry = mc::lookupIsaOpcode(opcode);
-    mc::IsaFields f = mc::isaFields(entry.format);
-    auto reg = [&](bool used, int32_t v) { return used ? b.getI32IntegerAttr(v) : IntegerAttr(); };
-    IntegerAttr immAttr;
-    if (f.imm && (target.empty() || imm != 0)) immAttr = b.getI32IntegerAttr(imm);
-    b.create<mc::InstOp>(loc, b.getStringAttr(entry.mnemonic), reg(f.rd, rd), reg(f.rs1, rs1), reg(f.rs2, rs2),
-                         reg(f.rs3, rs3), immAttr,
-                         target.empty() ? FlatSymbolRefAttr() : FlatSymbolRefAttr::get(b.getContext(), target));
-  }
-  void li(int32_t rd, int32_t value) { emit(Opcode::Li, rd, 0, 0, 0, value); }
-  void liSym(int32_t rd, StringRef symbol, int32_t offset = 0) { emit(Opcode::Li, rd, 0, 0, 0, offset, symbol); }
-
-  /// r1 = address, r2 = source<<16|length after the receive.
-  void recv(StringRef buf, int32_t offset, uint32_t mailbox) {
-    liSym(1, buf, offset);
-    emit(Opcode::Recv, 2, 1, 0, 0, int32_t(mailbox));
-  }
-  void send(uint32_t destCore, StringRef buf, int32_t offset, uint32_t bytes, uint32_t mailbox) {
-    li(1, int32_t(destCore));
-    liSym(2, buf, offset);
-    li(3, int32_t(bytes));
-    emit(Opcode::Send, 0, 1, 2, 3, int32_t(mailbox));
-  }
-  void mcast(StringRef group, StringRef buf, int32_t offset, uint32_t bytes, uint32_t mailbox) {
-    liSym(1, group);
-    liSym(2, buf, offset);
-    li(3, int32_t(bytes));
-    emit(Opcode::Mcast, 0, 1, 2, 3, int32_t(mailbox));
-  }
-  void copy(StringRef dst, int32_t dstOffset, StringRef src, int32_t srcOffset, uint32_t bytes) {
-    liSym(1, dst, dstOffset);
-    liSym(2, src, srcOffset);
-    li(3, int32_t(bytes));
-    emit(Opcode::Vcopy, 1, 2, 0, 3);
-  }
-
-  OpBuilder &b;
-  Location loc;
-};
 
 DenseElementsAttr i8Init(OpBuilder &b, ArrayRef<int8_t> v) {
   return DenseElementsAttr::get(RankedTensorType::get({int64_t(v.size())}, b.getIntegerType(8)), v);
@@ -389,6 +336,7 @@ struct NactLowerToXpuPass : impl::NactLowerToXpuBase<NactLowerToXpuPass> {
       b.create<mc::GroupOp>(loc, "g" + std::to_string(grp.id), int32_t(grp.id), int32_t(chip.coreX(grp.source)),
                             int32_t(chip.coreY(grp.source)), coords);
     }
+    emitEventMailboxes(b, loc, g, parts, routing, chip);
 
     // Slices on the graph's channels per actor (a moe actor's experts are not).
     std::vector<uint32_t> partCount(g.actors.size(), 0);
@@ -463,6 +411,14 @@ struct NactLowerToXpuPass : impl::NactLowerToXpuBase<NactLowerToXpuPass> {
         out = {a.name, 0};
         break;
       case ActorKind::Linear: {
+        if (hasEventInput(g, p.actor)) {
+          const Message *in = nullptr;
+          for (const Message *m : byDst[pi]) in = isEventMessage(g, *m) ? m : in;
+          if (!in) return actorOp->emitOpError() << "has no routed events stream";
+          emitEventLinearBuffers(cb, c.loc, a, p, g.channels[in->channel].eventsPerMessage);
+          out = {a.requantize ? "_out" : "_acc", 0};
+          break;
+        }
         std::vector<int8_t> w(a.weight.begin() + size_t(p.begin) * a.inSize,
                               a.weight.begin() + size_t(p.end) * a.inSize);
         c.buffer("_w", int64_t(w.size()), 8,
@@ -474,9 +430,11 @@ struct NactLowerToXpuPass : impl::NactLowerToXpuBase<NactLowerToXpuPass> {
                    DenseElementsAttr::get(RankedTensorType::get({int64_t(rows)}, cb.getIntegerType(32)),
                                           ArrayRef<int32_t>(bias)));
         }
-        c.buffer("_x", a.inSize, 8);
-        c.buffer("_acc", rows, 32);
-        if (a.requantize) c.buffer("_out", rows, 8);
+        // The input is dead once the rows are computed and the int8 output
+        // is born at requantisation: they share SRAM (xpu.buffer live).
+        c.temporary("_x", a.inSize, 8, kPhaseReceive, kPhaseCompute);
+        c.temporary("_acc", rows, 32, kPhaseCompute, a.requantize ? kPhaseRequantise : kPhaseSend);
+        if (a.requantize) c.temporary("_out", rows, 8, kPhaseRequantise, kPhaseSend);
         out = {a.requantize ? "_out" : "_acc", 0};
         break;
       }
@@ -491,6 +449,7 @@ struct NactLowerToXpuPass : impl::NactLowerToXpuBase<NactLowerToXpuPass> {
         if (incoming[p.actor].size() > 1)
           for (size_t k = 0; k < incoming[p.actor].size(); ++k) c.buffer("_in" + std::to_string(k), rows, 32);
         c.buffer("_spk", rows, 8);
+        if (hasEventOutput(g, p.actor)) emitEventSourceBuffers(cb, c.loc, rows);
         out = a.kind == ActorKind::LI ? OutputRef{"_state", 20} : OutputRef{"_spk", 0};
         break;
       }
@@ -504,7 +463,7 @@ struct NactLowerToXpuPass : impl::NactLowerToXpuBase<NactLowerToXpuPass> {
         std::map<uint32_t, std::set<uint32_t>> sourcesOf;
         std::map<uint32_t, uint32_t> largest;
         for (const Message *m : byDst[pi]) {
-          if (isKindMessage(*m)) continue; // moe/pool replies land in _r
+          if (isKindMessage(*m) || isEventMessage(g, *m)) continue; // moe/pool replies land in _r
           sourcesOf[m->mailbox].insert(parts[m->srcPart].core);
           largest[m->mailbox] = std::max(largest[m->mailbox], m->bytes);
         }
@@ -534,7 +493,7 @@ struct NactLowerToXpuPass : impl::NactLowerToXpuBase<NactLowerToXpuPass> {
 
       // ---- prologue: delay-1 messages of step -1 carry zeros
       for (const Message *m : bySrc[pi])
-        if (m->delay && !isKindMessage(*m)) emitSend(*m);
+        if (m->delay && !isKindMessage(*m) && !isEventMessage(g, *m)) emitSend(*m);
 
       // ---- the timestep loop
       // Receives of one phase (inputs, or output gathers). A mailbox shared
@@ -545,7 +504,7 @@ struct NactLowerToXpuPass : impl::NactLowerToXpuBase<NactLowerToXpuPass> {
         std::map<uint32_t, std::vector<const Message *>> byMailbox;
         std::vector<uint32_t> order;
         for (const Message *m : byDst[pi])
-          if (!isKindMessage(*m) && (m->channel == kGather) == gathers) {
+          if (!isKindMessage(*m) && !isEventMessage(g, *m) && (m->channel == kGather) == gathers) {
             if (!byMailbox.count(m->mailbox)) order.push_back(m->mailbox);
             byMailbox[m->mailbox].push_back(m);
           }
@@ -608,6 +567,11 @@ struct NactLowerToXpuPass : impl::NactLowerToXpuBase<NactLowerToXpuPass> {
         break;
       }
       case ActorKind::Linear:
+        if (hasEventInput(g, p.actor)) {
+          for (const Message *m : byDst[pi])
+            if (isEventMessage(g, *m)) emitEventLinearStep(cb, c.loc, a, p, *m);
+          break;
+        }
         // acc[o] = bias[o] + vdot(w[o], x), one row per iteration.
         c.liSym(1, "_w");
         c.liSym(2, "_x");
@@ -653,7 +617,8 @@ struct NactLowerToXpuPass : impl::NactLowerToXpuBase<NactLowerToXpuPass> {
           if (k == 0 || partCount[p.actor] == 1)
             c.copy(outputsOf[p.actor][k], int32_t(p.begin * eb), out.buffer, out.baseOffset, rows * eb);
       for (const Message *m : bySrc[pi])
-        if (!isKindMessage(*m)) emitSend(*m);
+        if (!isKindMessage(*m) && !isEventMessage(g, *m)) emitSend(*m);
+      emitEventSends(cb, c.loc, g, parts, rows, bySrc[pi]);
       receive(/*gathers=*/true);
       // Further outputs of a gathered actor copy the first one.
       if (p.index == 0 && partCount[p.actor] > 1)

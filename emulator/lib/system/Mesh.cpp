@@ -75,7 +75,7 @@ void Mesh::load(const Executable &exe) {
   }
   for (const MailboxConfig &m : exe.mailboxPolicies)
     if (m.core < tiles_.size())
-      tiles_[m.core]->ni().setPolicy(m.mailbox, m.policy);
+      tiles_[m.core]->ni().setPolicy(m.mailbox, m.policy, m.capacity);
   liveCores_ = 0;
   for (const CoreAssignment &a : exe.cores) {
     tiles_[a.core]->bootAtLoad(exe_->images[a.image]);

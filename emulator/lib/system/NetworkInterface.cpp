@@ -22,13 +22,19 @@ NetworkInterface::NetworkInterface(const ChipDescriptor &chip, uint32_t core,
                                    Network &network, ChipServices &services)
     : chip_(chip), id_(core), net_(network), services_(services),
       policies_(chip.mailboxes, MailboxPolicy::Block),
+      capacities_(chip.mailboxes, chip.mailboxDepth),
       mailboxes_(chip.mailboxes), rx_(chip.virtualChannels) {
   rxLast_ = uint8_t(chip.virtualChannels - 1); // first scan starts at VC 0
 }
 
-void NetworkInterface::setPolicy(uint32_t mailbox, MailboxPolicy policy) {
-  if (mailbox < policies_.size())
-    policies_[mailbox] = policy;
+void NetworkInterface::setPolicy(uint32_t mailbox, MailboxPolicy policy,
+                                 uint32_t capacity) {
+  if (mailbox >= policies_.size())
+    return;
+  policies_[mailbox] = policy;
+  capacities_[mailbox] = capacity && capacity < chip_.mailboxDepth
+                             ? capacity
+                             : chip_.mailboxDepth;
 }
 
 // ---------------------------------------------------------------- outbound
@@ -131,7 +137,7 @@ bool NetworkInterface::canTake(const VcRx &rx, const Flit &f) const {
   const PacketHeader h = unpackHeader(f.data[0]);
   if (h.kind != PacketKind::Message || h.mailbox >= chip_.mailboxes)
     return true; // spawns are consumed immediately; bad mailboxes discarded
-  if (mailboxOccupancy(h.mailbox) < chip_.mailboxDepth)
+  if (mailboxOccupancy(h.mailbox) < capacities_[h.mailbox])
     return true;
   return policies_[h.mailbox] != MailboxPolicy::Block;
 }
@@ -166,7 +172,7 @@ void NetworkInterface::take(uint8_t vc, const Flit &f, uint64_t now) {
       rx.mode = Rx::Discard; // cannot happen with a checked sender
     } else {
       Mailbox &m = mailboxes_[h.mailbox];
-      if (mailboxOccupancy(h.mailbox) < chip_.mailboxDepth) {
+      if (mailboxOccupancy(h.mailbox) < capacities_[h.mailbox]) {
         rx.mode = Rx::Message;
         m.reserved = true;
       } else {
@@ -299,7 +305,7 @@ std::string NetworkInterface::describeMailboxes() const {
     if (!occ)
       continue;
     os << "  core " << id_ << " mailbox " << m << ": " << occ << "/"
-       << chip_.mailboxDepth << " (" << policyName(policies_[m]) << ")";
+       << capacities_[m] << " (" << policyName(policies_[m]) << ")";
     if (mailboxes_[m].reserved)
       os << ", one being reassembled";
     os << "\n";

@@ -52,6 +52,9 @@ struct MailboxConfig {
   uint32_t core = 0;
   uint32_t mailbox = 0;
   MailboxPolicy policy = MailboxPolicy::Block;  // mailboxes not listed block
+  /// Messages the mailbox holds before it is full (its policy applies):
+  /// 1..chip mailbox_depth; 0 (or absent in JSON) = mailbox_depth.
+  uint32_t capacity = 0;
 };
 
 /// A multicast group: one source core, a set of destination cores. The loader

@@ -199,3 +199,39 @@ TEST(Mapping, RunningOutOfMailboxesNamesTheCore) {
   EXPECT_NE(r2.error().message.find("core (1, 0) needs more than the chip's 1 mailboxes"), std::string::npos)
       << r2.error().message;
 }
+
+TEST(Mapping, MulticastTableGoesToTheFanOutsThatSaveMost) {
+  // x (64 B) fans out to the four fc1 slices; each fc1 slice's 2 B fan out
+  // to both fc2 slices: five fan-outs. Multicast saves x 25 injected flits
+  // (4 x 9 unicast against 11 in three buffer-sized messages), each fc1
+  // slice about 2.
+  ActorGraph g = mlp(64, 8, 4);
+  PartitionOptions o;
+  o.maxElementsPerCore = 2;
+  ChipDescriptor c = chip(4, 4);
+  auto parts = partitionGraph(g, c, o);
+  ASSERT_TRUE(parts);
+  ASSERT_FALSE(placePartitions(g, c, *parts));
+  auto groupsOf = [&](uint32_t tableEntries) {
+    c.multicastGroups = tableEntries;
+    auto r = routeMessages(g, c, *parts);
+    EXPECT_TRUE(r) << r.error().message;
+    std::map<uint32_t, std::set<int32_t>> byChannel;  // channel -> groups used (-1: unicast)
+    for (const Message &m : r->messages) byChannel[m.channel].insert(m.group);
+    EXPECT_LE(r->groups.size(), tableEntries);
+    return std::make_pair(r->groups.size(), byChannel);
+  };
+  auto [n5, all] = groupsOf(5);
+  EXPECT_EQ(n5, 5u);
+  EXPECT_EQ(all[0].count(-1), 0u);
+  EXPECT_EQ(all[1].count(-1), 0u);
+  // One table entry: x keeps multicast, fc1's small fan-outs go unicast.
+  auto [n1, one] = groupsOf(1);
+  EXPECT_EQ(n1, 1u);
+  EXPECT_EQ(one[0], (std::set<int32_t>{0}));
+  EXPECT_EQ(one[1], (std::set<int32_t>{-1}));
+  // No table at all: everything unicast, nothing overflows.
+  auto [n0, none] = groupsOf(0);
+  EXPECT_EQ(n0, 0u);
+  EXPECT_EQ(none[0], (std::set<int32_t>{-1}));
+}

@@ -256,3 +256,39 @@ TEST(Executable, TruncationAtEverySectionBoundaryIsRejected) {
         << "cut " << cut << ": " << r.error().message;
   }
 }
+
+TEST(Executable, MailboxCapacityRoundTripsAndIsValidated) {
+  Executable e = sample();
+  e.chip.mailboxDepth = 8;
+  e.mailboxPolicies = {{3, 1, MailboxPolicy::DropOldest, 3}, {0, 2, MailboxPolicy::Error}};
+  ASSERT_FALSE(validateExecutable(e));
+  auto bytes = serializeExecutable(e);
+  const std::string m = manifestOf(bytes);
+  EXPECT_NE(m.find("\"capacity\":3"), std::string::npos) << m;
+  auto back = parseExecutable(bytes.data(), bytes.size(), "mem");
+  ASSERT_TRUE(back) << back.error().message;
+  ASSERT_EQ(back->mailboxPolicies.size(), 2u);
+  EXPECT_EQ(back->mailboxPolicies[0].capacity, 3u);
+  EXPECT_EQ(back->mailboxPolicies[0].policy, MailboxPolicy::DropOldest);
+  EXPECT_EQ(back->mailboxPolicies[1].capacity, 0u); // absent: the chip's depth
+  expectSame(e, *back);
+
+  // Above the chip's depth: rejected by validation and by the reader.
+  e.mailboxPolicies[0].capacity = 9;
+  auto err = validateExecutable(e);
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->message.find("capacity 9, more than the chip's mailbox_depth 8"), std::string::npos) << err->message;
+  std::string mm = m;
+  replace(mm, "\"capacity\":3", "\"capacity\":9");
+  auto b = withManifest(bytes, mm);
+  auto r = parseExecutable(b.data(), b.size(), "f");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("mailbox_depth 8"), std::string::npos) << r.error().message;
+  mm = m;
+  replace(mm, "\"capacity\":3", "\"capacity\":0");
+  b = withManifest(bytes, mm);
+  r = parseExecutable(b.data(), b.size(), "f");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("/mailbox_policies/0/capacity: must be at least 1"), std::string::npos)
+      << r.error().message;
+}

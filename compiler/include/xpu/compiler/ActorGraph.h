@@ -109,13 +109,28 @@ struct Actor {
 /// A channel from one actor's output to another's input. A channel with
 /// delay 1 delivers the value produced in step t at step t + 1 (zeros at
 /// step 0): it is how recurrent graphs break cycles.
+/// How a channel carries its values: the whole vector every step (dense),
+/// or the indices of the source's spikes as address events (docs/actor-graph.md
+/// "Event channels"): a data-dependent number of messages of up to
+/// `eventsPerMessage` u16 indices, whose mailbox `capacity` and `policy`
+/// decide what the consumer sees.
+enum class ChannelEncoding : uint8_t { Dense, Events };
+
 struct Channel {
   uint32_t from = 0, to = 0;    // actor indices
   uint32_t capacity = 1;        // mailbox capacity in messages
   MailboxPolicy policy = MailboxPolicy::Block;
   uint32_t delay = 0;           // 0 or 1
   std::string pointer;
+  ChannelEncoding encoding = ChannelEncoding::Dense;
+  uint32_t eventsPerMessage = 8; // K (events channels only)
+  bool events() const { return encoding == ChannelEncoding::Events; }
 };
+
+/// Event channels: the largest event index is a u16.
+constexpr uint32_t kMaxEventSource = 1u << 16;
+/// Messages of a step with `spikes` events, K per message.
+inline uint32_t eventMessages(uint32_t spikes, uint32_t k) { return (spikes + k - 1) / k; }
 
 struct GraphOutput {
   std::string name;

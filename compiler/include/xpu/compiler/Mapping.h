@@ -183,6 +183,26 @@ struct Routing {
 Expected<Routing> routeMessages(const ActorGraph &g, const ChipDescriptor &chip,
                                 const std::vector<Partition> &parts, const RouteOptions &opts = {});
 
+/// True if `m` is an events stream (docs/mapping.md "Event channels"): one
+/// routed Message per destination set stands for the 0..ceil(N/K) messages
+/// of each step (`bytes` = 2K, the largest), sent to mailbox
+/// `mailbox + (t mod 2)` at step t and drained at step t + 1.
+inline bool isEventMessage(const ActorGraph &g, const Message &m) {
+  return m.channel < g.channels.size() && g.channels[m.channel].events();
+}
+/// True if actor `a` is the source of an events channel (never split).
+inline bool hasEventOutput(const ActorGraph &g, uint32_t a) {
+  for (const Channel &c : g.channels)
+    if (c.from == a && c.events()) return true;
+  return false;
+}
+/// True if linear actor `a` consumes an events channel.
+inline bool hasEventInput(const ActorGraph &g, uint32_t a) {
+  for (const Channel &c : g.channels)
+    if (c.to == a && c.events()) return true;
+  return false;
+}
+
 /// Bytes of one element of an actor's output.
 inline uint32_t elemBytes(DType t) { return t == DType::I8 ? 1 : 4; }
 

@@ -21,8 +21,16 @@ public:
 
   /// Runs one timestep: every actor fires once, in topological order; delay-1
   /// channels carry the previous step's values. Missing inputs are an error.
+  /// Events channels (docs/actor-graph.md "Event channels") then pass the
+  /// step's spikes through their mailbox policy: a step whose messages
+  /// exceed the capacity is an error under `error` ("mailbox overflow") and
+  /// `block` (it would block forever).
   Expected<Values> step(const Values &inputs);
   uint64_t stepsDone() const { return steps_; }
+  /// Messages of events channel `channel` dropped so far (drop policies).
+  uint64_t droppedMessages(uint32_t channel) const { return dropped_[channel]; }
+  /// Messages channel `channel` carried in the last step (before policies).
+  uint32_t lastMessages(uint32_t channel) const { return lastMessages_[channel]; }
 
 private:
   const ActorGraph &g_;
@@ -30,6 +38,9 @@ private:
   std::vector<std::vector<int32_t>> out_, prevOut_;    // per actor
   std::vector<std::vector<int32_t>> v_, u_;            // neuron state
   std::vector<uint32_t> poolWorkers_;                  // live workers per pool actor
+  std::vector<std::vector<int32_t>> eventInput_;       // per events channel: 0/1 per kept event
+  std::vector<uint64_t> dropped_;                      // per channel
+  std::vector<uint32_t> lastMessages_;                 // per channel
   uint64_t steps_ = 0;
 };
 

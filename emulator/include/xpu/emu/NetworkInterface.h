@@ -60,8 +60,10 @@ public:
 
   /// The core this NI serves (spawn boots it, `error` overflows fault it).
   void attachCore(Core *core) { core_ = core; }
-  void setPolicy(uint32_t mailbox, MailboxPolicy policy);
+  /// `capacity`: messages before the mailbox is full (0: mailbox_depth).
+  void setPolicy(uint32_t mailbox, MailboxPolicy policy, uint32_t capacity = 0);
   MailboxPolicy policy(uint32_t mailbox) const { return policies_[mailbox]; }
+  uint32_t capacity(uint32_t mailbox) const { return capacities_[mailbox]; }
 
   // ---- per cycle (called by the tile) ----
   /// Consumes at most one flit from the ejection buffers (round-robin over
@@ -135,6 +137,7 @@ private:
   ChipServices &services_;
   Core *core_ = nullptr;
   std::vector<MailboxPolicy> policies_;
+  std::vector<uint32_t> capacities_;  // per mailbox, 1..mailbox_depth
   std::vector<Mailbox> mailboxes_;
   std::vector<VcRx> rx_;
   uint8_t rxLast_ = 0;        // VC consumed last (round-robin)

@@ -167,3 +167,63 @@ recv:   recv  r10, r6, 0           ; r10 = source << 16 | length
 
 } // namespace
 } // namespace xpu::test
+
+// Per-mailbox capacity (executable `mailbox_policies[].capacity`) below the
+// chip's depth of 4: the mailbox is full at 2 messages under every policy.
+namespace xpu::test {
+namespace {
+
+Executable floodWithCapacity(const char *policy, uint32_t capacity) {
+  Executable exe = assembleOrFail(floodProgram(policy), chip(2, 2));
+  EXPECT_EQ(exe.mailboxPolicies.size(), 1u);
+  if (!exe.mailboxPolicies.empty()) exe.mailboxPolicies[0].capacity = capacity;
+  return exe;
+}
+
+TEST(PolicyCapacity, BlockHoldsOnlyCapacityMessages) {
+  Executable exe = floodWithCapacity("block", 2);
+  XPU_LOAD_OR_SKIP(dev, exe);
+  const Flood f = flood(*dev, 16);
+  ASSERT_EQ(f.result.status, RunStatus::Halted) << f.result.report;
+  std::vector<int64_t> all(16);
+  for (int i = 0; i < 16; ++i) all[i] = i;
+  EXPECT_EQ(f.got, all);
+  EXPECT_EQ(f.waiting, 2) << "full at capacity 2, not at depth 4";
+  EXPECT_GT(f.sentAt, f.wokeAt);
+  EXPECT_EQ(f.stats["messages"]["dropped"]["total"], 0);
+}
+
+TEST(PolicyCapacity, DropNewestKeepsTheFirstCapacityMessages) {
+  Executable exe = floodWithCapacity("drop_newest", 2);
+  XPU_LOAD_OR_SKIP(dev, exe);
+  const Flood f = flood(*dev, 2);
+  ASSERT_EQ(f.result.status, RunStatus::Halted) << f.result.report;
+  EXPECT_EQ(f.waiting, 2);
+  EXPECT_EQ(f.got[0], 0);
+  EXPECT_EQ(f.got[1], 1);
+  EXPECT_EQ(f.stats["messages"]["dropped"]["drop_newest"], 14);
+}
+
+TEST(PolicyCapacity, DropOldestKeepsTheLastCapacityMessages) {
+  Executable exe = floodWithCapacity("drop_oldest", 2);
+  XPU_LOAD_OR_SKIP(dev, exe);
+  const Flood f = flood(*dev, 2);
+  ASSERT_EQ(f.result.status, RunStatus::Halted) << f.result.report;
+  EXPECT_EQ(f.waiting, 2);
+  EXPECT_EQ(f.got[0], 14);
+  EXPECT_EQ(f.got[1], 15);
+  EXPECT_EQ(f.stats["messages"]["dropped"]["drop_oldest"], 14);
+}
+
+TEST(PolicyCapacity, ErrorFaultsOnTheMessageBeyondCapacity) {
+  Executable exe = floodWithCapacity("error", 1);
+  XPU_LOAD_OR_SKIP(dev, exe);
+  ASSERT_FALSE(dev->writeInputValues("count", {1}));
+  const RunResult r = dev->runUntilHalt();
+  ASSERT_EQ(r.status, RunStatus::Fault);
+  EXPECT_NE(r.report.find("MailboxOverflow"), std::string::npos) << r.report;
+  EXPECT_EQ(dev->stats()["messages"]["dropped"]["error"], 1);
+}
+
+} // namespace
+} // namespace xpu::test
