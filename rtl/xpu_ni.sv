@@ -491,6 +491,12 @@ module xpu_ni import xpu_pkg::*; #(
       mb_front_len_o[mi] = meta_len_q[mi * MailboxDepth + 32'(front_slot[mi])];
       mb_front_src_o[mi] = meta_src_q[mi * MailboxDepth + 32'(front_slot[mi])];
     end
+  end
+
+  // A block of its own: mb_count_o does not depend on mb_pop_i, and a tile
+  // that feeds mb_count_o through the core back into mb_pop_i must not see a
+  // (false) combinational loop (Verilator UNOPTFLAT).
+  always_comb begin
     pop_mb    = mb_pop_idx_i[MbAw-1:0];
     pop_valid = mb_pop_i && 32'(mb_pop_idx_i) < Mailboxes && mb_count_o[pop_mb] != 16'd0;
   end
