@@ -60,17 +60,6 @@ struct PickTable {
 constexpr PickTable kPick{};
 constexpr uint8_t kNextPort[kNumPorts] = {1, 2, 3, 4, 0};
 
-/// kPortsOf2Vcs[occ]: with 2 VCs, the input ports (bit p) whose VC bits
-/// 2p, 2p + 1 of `occ` are not both clear (one load instead of a loop).
-struct PortsOf2Vcs {
-  uint8_t t[1u << (2 * kNumPorts)];
-  constexpr PortsOf2Vcs() : t{} {
-    for (uint32_t occ = 0; occ < (1u << (2 * kNumPorts)); ++occ)
-      for (uint32_t p = 0; p < kNumPorts; ++p)
-        if ((occ >> (2 * p)) & 3) t[occ] = uint8_t(t[occ] | (1u << p));
-  }
-};
-constexpr PortsOf2Vcs kPortsOf2Vcs{};
 
 [[noreturn]] void violation(const std::string &what) {
   throw std::logic_error("NoC conservation check failed: " + what);
@@ -570,7 +559,6 @@ struct Network::Impl {
     const uint64_t ready = when + R;
     const uint64_t keep = uint64_t(0) - uint64_t(ring.count != nextOff);  // no branch
     rt.readyAt[q] = (rt.readyAt[q] & keep) | (ready & ~keep);
-    rt.waiting |= uint64_t(1) << q;
     ++ring.count;
     if (rt.flits++ == 0) wake(rt.id, when);
     ++routerFlits;
@@ -759,9 +747,7 @@ struct Network::Impl {
     const uint32_t nextOff = st.route == kNoRoute ? 0u : st.readPos;
     const uint64_t nextReady =
         rt.slots[size_t(q) * cap + ((st.head + nextOff) & capMask)].arrival + R;
-    const bool more = nextOff < st.count;
-    rt.readyAt[q] = more ? nextReady : kNever;
-    rt.waiting = (rt.waiting & ~(uint64_t(1) << q)) | (uint64_t(more) << q);
+    rt.readyAt[q] = nextOff < st.count ? nextReady : kNever;
   }
 
   template <uint32_t VV> void tickRouterT(Router &rt, uint64_t now) {
@@ -769,19 +755,12 @@ struct Network::Impl {
     constexpr uint64_t vcBits = (uint64_t(1) << VV) - 1;
     // Input VCs whose next flit is eligible (no branch per VC).
     uint64_t occ = 0;
-    for (uint64_t w = rt.waiting; w; w &= w - 1) {
-      const uint32_t q = uint32_t(__builtin_ctzll(w));
-      occ |= uint64_t(rt.readyAt[q] <= now) << q;
-    }
+    for (uint32_t q = 0; q < kNumPorts * VV; ++q) occ |= uint64_t(rt.readyAt[q] <= now) << q;
     if (!occ) return;
     // Input ports holding flits.
     uint32_t ports = 0;
-    if constexpr (VV == 2) {
-      ports = kPortsOf2Vcs.t[occ];
-    } else {
-      for (uint32_t p = 0; p < kNumPorts; ++p)
-        ports |= uint32_t(((occ >> (p * VV)) & vcBits) != 0) << p;
-    }
+    for (uint32_t p = 0; p < kNumPorts; ++p)
+      ports |= uint32_t(((occ >> (p * VV)) & vcBits) != 0) << p;
     // 1-2: each input port holding flits picks one requesting VC,
     // round-robin from the VC after the one it last granted.
     std::array<uint8_t, kNumPorts> chosenVc, chosenOut;

@@ -88,8 +88,6 @@ struct Router {
   std::array<uint16_t, kNumPorts> inRR{};   // last VC granted per input port
   std::array<uint16_t, kNumPorts> outRR{};  // last input port granted per output port
   uint32_t flits = 0;                       // flits in (or travelling to) the input buffers
-  uint64_t waiting = 0;  // bit q: input VC q has a next flit (readyAt[q] != UINT64_MAX), so
-                         // allocation compares only those VCs' times with the clock
   const uint8_t *mcTable = nullptr;         // mask per group id
   uint32_t mcTableSize = 0;
 };

@@ -241,9 +241,6 @@ TrafficEngine::TrafficEngine(const ChipDescriptor &chip, const TrafficConfig &cf
 
   packetProbability_ = std::min(1.0, cfg.injectionRate / meanPacketFlits(cfg));
   logNoPacket_ = packetProbability_ < 1.0 ? std::log1p(-packetProbability_) : 0.0;
-  // Gaps are short at high rates: a scan of (1 - p)^k beats a log() there.
-  if (packetProbability_ >= 0.1 && packetProbability_ < 1.0)
-    for (uint32_t k = 1; k <= kGapTable; ++k) gapThreshold_.push_back(std::exp(double(k) * logNoPacket_));
   measureBegin_ = cfg.warmupCycles;
   measureEnd_ = cfg.warmupCycles + cfg.measureCycles;
   if (cfg.drainAll) generationEnd_ = measureEnd_;
@@ -284,10 +281,6 @@ uint64_t TrafficEngine::drawGap(Tile &tile) {
   // tile sleep until its next packet instead of drawing every cycle.
   if (packetProbability_ >= 1.0) return 0;
   const double u = 1.0 - tile.rng->unit();  // (0, 1]
-  // gap >= k  <=>  log(u) / log(1 - p) >= k  <=>  u <= (1 - p)^k.
-  uint32_t k = 0;
-  while (k < gapThreshold_.size() && u <= gapThreshold_[k]) ++k;
-  if (k < gapThreshold_.size()) return k;
   const double g = std::floor(std::log(u) / logNoPacket_);
   return g >= 9.0e18 ? kNever / 2 : uint64_t(g);
 }

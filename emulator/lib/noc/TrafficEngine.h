@@ -105,8 +105,6 @@ private:
   RangeDraw drawNode_, drawVc_, drawHotspot_, drawLength_;
   double packetProbability_ = 0;
   double logNoPacket_ = 0;
-  static constexpr uint32_t kGapTable = 48;
-  std::vector<double> gapThreshold_;  // [k - 1] = (1 - p)^k, k <= kGapTable (p >= 0.1 only)
   uint64_t measureBegin_ = 0, measureEnd_ = 0, generationEnd_ = kNever;
   // Global counters (sums, so the order tiles add to them does not matter).
   uint64_t measuredExpected_ = 0, measuredDone_ = 0;
