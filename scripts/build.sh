@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configures (once) and builds the project with Ninja and ccache.
 #   BUILD_DIR (default: build)   JOBS (default: 2)
+#   TARGETS (default: all): build only these (the demo needs no RTL models)
 #   XPU_ENABLE_MLIR / XPU_ENABLE_RTL (default: ON)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,4 +15,5 @@ if [ ! -f "$build/build.ninja" ]; then
     -DXPU_ENABLE_MLIR="${XPU_ENABLE_MLIR:-ON}" \
     -DXPU_ENABLE_RTL="${XPU_ENABLE_RTL:-ON}"
 fi
-cmake --build "$build" -j "$jobs"
+# shellcheck disable=SC2086 # TARGETS is a space-separated list
+cmake --build "$build" -j "$jobs" ${TARGETS:+--target $TARGETS}

@@ -6,7 +6,12 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
-"$root/scripts/build.sh"
+# Only what the demo runs: the RTL models take minutes and it needs none.
+demo_targets="xpu-as xpu-objdump xpu-sim"
+if [ "${XPU_ENABLE_MLIR:-ON}" != OFF ]; then
+  demo_targets="$demo_targets xpu-cc fmnist-train fmnist-classify fmnist-snn-convert fmnist-snn-classify"
+fi
+TARGETS="${TARGETS:-$demo_targets}" "$root/scripts/build.sh"
 build=${BUILD_DIR:-$root/build}
 bin=$build/bin
 out=$build/demo
