@@ -156,6 +156,20 @@ TEST(EventsEndToEnd, BlockWithEnoughCapacityIsExact) {
   EXPECT_EQ(r.emulatorDropped, 0u);
 }
 
+// The producer scans spikes a word (4 neurons) at a time, then the last
+// N mod 4 one by one: populations of 43 and 2 exercise the tail.
+TEST(EventsEndToEnd, PopulationsNotAMultipleOfFourKeepTheirLastNeurons) {
+  for (uint32_t n : {43u, 2u}) {
+    Rng rng(11 + n);
+    ActorGraph g = eventGraph(n, 12, 4, (n + 3) / 4, MailboxPolicy::Block, rng);
+    std::vector<uint32_t> counts;
+    for (uint32_t c : kBursts) counts.push_back(std::min(c, n));  // every neuron spikes at times
+    EventRun r = run(g, mesh(4, 4), bursts(n, counts, rng));
+    expectAgree(r);
+    EXPECT_EQ(r.emulatorDropped, 0u);
+  }
+}
+
 TEST(EventsEndToEnd, DropNewestKeepsTheFirstMessages) {
   Rng rng(2);
   ActorGraph g = eventGraph(40, 12, 4, 3, MailboxPolicy::DropNewest, rng);
