@@ -163,9 +163,11 @@ int main(int argc, char **argv) {
       std::printf("\n");
     }
   }
-  for (const xpu::MailboxConfig &m : exe->mailboxPolicies)
-    std::printf("mailbox %u of core %s: %s\n", m.mailbox, tile(chip, m.core).c_str(),
-                xpu::policyName(m.policy));
+  for (const xpu::MailboxConfig &m : exe->mailboxPolicies) {
+    std::printf("mailbox %u of core %s: %s", m.mailbox, tile(chip, m.core).c_str(), xpu::policyName(m.policy));
+    if (m.capacity) std::printf(", capacity %u", m.capacity);  // 0: the chip's mailbox_depth
+    std::printf("\n");
+  }
   for (const auto *list : {&exe->inputs, &exe->outputs})
     for (const xpu::IoBinding &b : *list)
       std::printf("%s '%s': core %s, address %u, %u bytes, %s\n",
