@@ -7,6 +7,10 @@
 #include "xpu/emu/Report.h"
 #include "xpu/emu/Traffic.h"
 
+#ifdef XPU_HAVE_RTL_SIM
+#include "xpu/rtl/MixedBackend.h"
+#endif
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -60,6 +64,20 @@ Program options:
                          are blocked (default 100000; 0 disables)
   --status               print every core's state at the end of the run
   --quiet                no progress lines on stderr (default: one per 1M cycles)
+  --rtl-tiles all|X,Y;X,Y...
+                         run the core + network interface of these tiles (or
+                         of all) as Verilated RTL (rtl/xpu_tile_core_ni.sv),
+                         the other tiles on the model; every router stays the
+                         network model (docs/rtl.md "Mixed meshes in xpu-sim").
+                         Outputs, cycles, timesteps and core states equal the
+                         all-model run. Needs a build with XPU_ENABLE_RTL=ON
+                         and a chip with a Verilated model (2x2 or 4x4 with
+                         the core/NoC parameters of examples/chips/2x2.json).
+                         Plain C++ loop, not SystemC: no --vcd, --vcd-tiles,
+                         --trace, --heatmap or progress lines; --stats writes
+                         cycles, timesteps and per-core state and pc only;
+                         --watchdog N stops when for N cycles every live core
+                         is blocked and the network is empty.
 
 Traffic options (network only, docs/noc.md):
   --traffic PATTERN      uniform, transpose, bitcomp, bitrev, hotspot or neighbor
@@ -137,6 +155,8 @@ struct Options {
   std::string vcdTiles, tracePath, heatmap;
   uint64_t traceBegin = 0, traceEnd = UINT64_MAX, traceLimit = 1000000;
   uint64_t watchdog = 100000;
+  bool haveRtlTiles = false;
+  std::string rtlTiles; // "all" or "x,y;x,y..."
   // traffic
   std::string traffic;
   bool haveRate = false;
@@ -223,6 +243,10 @@ int runProgramMode(const Options &o) {
     return usageError("no executable given");
   if (o.haveCycles && o.haveSteps)
     return usageError("--cycles and --steps are exclusive");
+  if (o.haveRtlTiles && (!o.vcdPath.empty() || !o.vcdTiles.empty() || !o.tracePath.empty() ||
+                         !o.heatmap.empty()))
+    return usageError("--rtl-tiles runs without SystemC: --vcd, --vcd-tiles, --trace and "
+                      "--heatmap are not available with it");
   std::error_code ec;
   if (std::filesystem::is_directory(o.program, ec))
     return inputError(o.program + ": is a directory, not an executable");
@@ -257,9 +281,10 @@ int runProgramMode(const Options &o) {
   bo.vcdPath = o.vcdPath;
   bo.progress = !o.quiet;
   xpu::emu::EmulatorOptions eo;
-  if (!o.vcdTiles.empty()) {
-    // "x,y;x,y;..." -> core ids of the executable's mesh.
-    std::stringstream list(o.vcdTiles);
+  // "x,y;x,y;..." -> core ids of the executable's mesh.
+  auto parseTiles = [&](const std::string &flag, const std::string &text,
+                        std::vector<uint32_t> &out) -> int {
+    std::stringstream list(text);
     std::string item;
     while (std::getline(list, item, ';')) {
       if (item.empty())
@@ -268,15 +293,18 @@ int runProgramMode(const Options &o) {
       uint64_t x = 0, y = 0;
       if (comma == std::string::npos || !parseU64(item.substr(0, comma), x) ||
           !parseU64(item.substr(comma + 1), y))
-        return usageError("--vcd-tiles expects X,Y;X,Y;..., got '" + item + "'");
+        return usageError(flag + " expects X,Y;X,Y;..., got '" + item + "'");
       if (x >= exe->chip.width || y >= exe->chip.height)
-        return inputError("--vcd-tiles: tile (" + std::to_string(x) + "," +
-                          std::to_string(y) + ") is outside the " +
-                          std::to_string(exe->chip.width) + "x" +
+        return inputError(flag + ": tile (" + std::to_string(x) + "," + std::to_string(y) +
+                          ") is outside the " + std::to_string(exe->chip.width) + "x" +
                           std::to_string(exe->chip.height) + " mesh");
-      eo.vcdTiles.push_back(exe->chip.coreId(uint32_t(x), uint32_t(y)));
+      out.push_back(exe->chip.coreId(uint32_t(x), uint32_t(y)));
     }
-  }
+    return 0;
+  };
+  if (!o.vcdTiles.empty())
+    if (int rc = parseTiles("--vcd-tiles", o.vcdTiles, eo.vcdTiles))
+      return rc;
   if (!o.tracePath.empty()) {
     xpu::emu::TraceOptions to;
     to.beginCycle = o.traceBegin;
@@ -284,8 +312,29 @@ int runProgramMode(const Options &o) {
     to.maxEvents = o.traceLimit;
     eo.trace = to;
   }
-  auto backend = std::make_unique<xpu::emu::EmulatorBackend>(bo, eo);
-  xpu::emu::EmulatorBackend *emu = backend.get();
+  std::unique_ptr<xpu::Backend> backend;
+  xpu::emu::EmulatorBackend *emu = nullptr;
+  if (o.haveRtlTiles) {
+#ifdef XPU_HAVE_RTL_SIM
+    xpu::rtl::MixedOptions mo;
+    if (o.rtlTiles != "all") {
+      std::vector<uint32_t> ids;
+      if (int rc = parseTiles("--rtl-tiles", o.rtlTiles, ids))
+        return rc;
+      if (ids.empty())
+        return usageError("--rtl-tiles expects 'all' or X,Y;X,Y;...");
+      mo.rtlTiles = ids;
+    }
+    backend = xpu::rtl::makeMixedBackend(bo, mo);
+#else
+    return usageError("--rtl-tiles needs RTL tiles, but this xpu-sim was built without "
+                      "them (configure with -DXPU_ENABLE_RTL=ON and Verilator installed)");
+#endif
+  } else {
+    auto e = std::make_unique<xpu::emu::EmulatorBackend>(bo, eo);
+    emu = e.get();
+    backend = std::move(e);
+  }
   std::optional<xpu::Device> dev;
   dev.emplace(std::move(backend));
   if (auto err = dev->load(*exe))
@@ -337,7 +386,7 @@ int runProgramMode(const Options &o) {
     std::cout << dev->statusReport();
   if (!o.statsPath.empty() && !writeText(o.statsPath, dev->stats().dump(2) + "\n"))
     return inputError("cannot write " + o.statsPath);
-  if (!o.tracePath.empty() && !writeText(o.tracePath, emu->traceJson().dump() + "\n"))
+  if (emu && !o.tracePath.empty() && !writeText(o.tracePath, emu->traceJson().dump() + "\n"))
     return inputError("cannot write " + o.tracePath);
   if (!o.heatmap.empty()) {
     const nlohmann::json stats = dev->stats();
@@ -439,6 +488,10 @@ int realMain(int argc, char **argv) {
     } else if (a == "--heatmap") {
       if (!value(o.heatmap))
         return usageError("--heatmap needs a file prefix");
+    } else if (a == "--rtl-tiles") {
+      if (!value(o.rtlTiles))
+        return usageError("--rtl-tiles needs 'all' or a tile list X,Y;X,Y;...");
+      o.haveRtlTiles = true;
     } else if (a == "--watchdog") {
       if (int rc = number(o.watchdog)) return rc;
     } else if (a == "--traffic") {
@@ -475,8 +528,11 @@ int realMain(int argc, char **argv) {
       return usageError("more than one executable ('" + o.program + "' and '" + a + "')");
     }
   }
-  if (!o.traffic.empty())
+  if (!o.traffic.empty()) {
+    if (o.haveRtlTiles)
+      return usageError("--rtl-tiles runs programs; it does not apply to --traffic");
     return runTrafficMode(o);
+  }
   if (o.haveTrafficOnly || o.haveRate)
     return usageError("--rate, --packet-flits, --warmup, --measure, --seed and "
                       "--hotspot need --traffic");

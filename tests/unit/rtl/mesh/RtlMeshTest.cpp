@@ -18,6 +18,7 @@
 #include "xpu/Assembler.h"
 #include "xpu/emu/EmulatorBackend.h"
 #include "xpu/emu/Mesh.h"
+#include "xpu/rtl/MixedBackend.h"
 
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
@@ -533,6 +534,50 @@ TEST(RtlMixedMesh2x2, SpawnOntoRtlAndModelTiles) {
   const Executable exe = assembleOrFail(p, chip);
   compareMixed(p, exe, {3});  // the spawned worker is RTL (boot ROM)
   compareMixed(p, exe, {0});  // the spawner is RTL, the worker the model
+}
+
+} // namespace
+} // namespace xpu::rtl
+
+// ------------------------------------------------------------ mixed-mesh speed
+// xpu-sim --rtl-tiles (XpuRtlSim's backend) against the all-model emulator
+// and the all-RTL mesh on one program: the 4x4 exchange (every core sends to
+// its neighbours and accumulates, XPU_RTL_MESH_ITER rounds, default 50).
+// Prints tile-cycles/s (cycles x 16 / wall time) of each; checks that every
+// run ends at the same cycle. docs/rtl.md "Mixed meshes in xpu-sim".
+
+namespace xpu::rtl {
+namespace {
+
+TEST(RtlMixedSpeed, Mesh4x4) {
+  const ChipDescriptor chip = chipFile("examples/chips/4x4.json");
+  const Program p = exchange(chip, iterFromEnv(50));
+  const Executable exe = assembleOrFail(p, chip);
+  const uint64_t tiles = chip.numCores();
+  auto timeRun = [&](const char *what, Backend &b) {
+    EXPECT_FALSE(b.load(exe));
+    const auto t0 = std::chrono::steady_clock::now();
+    const RunResult r = b.runUntilHalt(0);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_EQ(r.status, RunStatus::Halted) << what;
+    std::printf("%-34s %8llu cycles in %7.3f s: %10.0f tile-cycles/s\n", what,
+                (unsigned long long)r.cycles, s, double(r.cycles * tiles) / s);
+    return r.cycles;
+  };
+  emu::EmulatorBackend model;
+  const uint64_t c0 = timeRun("all-model (emulator, SystemC)", model);
+  MixedOptions none;
+  none.rtlTiles = std::vector<uint32_t>{};
+  auto mixedNone = makeMixedBackend({}, none);
+  EXPECT_EQ(timeRun("mixed, 0 RTL tiles (plain C++ loop)", *mixedNone), c0);
+  MixedOptions half;
+  half.rtlTiles = std::vector<uint32_t>{0, 2, 5, 7, 8, 10, 13, 15};
+  auto mixedHalf = makeMixedBackend({}, half);
+  EXPECT_EQ(timeRun("mixed, 8 of 16 RTL core+NI", *mixedHalf), c0);
+  auto mixedAll = makeMixedBackend({}, MixedOptions{});
+  EXPECT_EQ(timeRun("mixed, 16 of 16 RTL core+NI", *mixedAll), c0);
+  RtlMesh<Vxpu_tile_4x4> rtl(chip.width, chip.height);
+  EXPECT_EQ(timeRun("all-RTL (routers too)", rtl), c0);
 }
 
 } // namespace

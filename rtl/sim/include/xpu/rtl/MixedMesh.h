@@ -1,0 +1,633 @@
+// A mixed chip, stage 1 (docs/rtl.md "Tiles and meshes", "Mixed meshes"):
+// every router is the C++ network model (one emu::Network, flat arrays);
+// chosen tiles run the RTL core + NI (Verilated xpu_tile_core_ni) on their
+// router's Local port, the others the model's emu::Core + emu::NetworkInterface.
+// Plain C++ (no SystemC): one cycle is, for every tile, what emu::Tile does
+// (NI receive, core tick, NI transmit, router tick) followed by what
+// emu::Mesh::endOfCycle does (bookkeeping, barrier, stop conditions).
+//
+// RTL tile r at cycle t (the NI's Local-port timing, rtl/xpu_ni.sv, which is
+// the model's):
+//   - evaluate with the chip inputs; inj_o valid -> Network::inject(r, t)
+//     (arrives t + 1); ej_credit_o valid -> Network::ejectPop(r, vc, t) (the
+//     model's ejection buffer of r mirrors the RTL NI's rings, so the model
+//     router's Local credits stay exact);
+//   - tickRouter(r, t); the traverse callback's Local output flit at t is
+//     the NI's ej_i during t, the credit callback's Local input credit at t
+//     its inj_credit_i during t;
+//   - rising edge.
+#pragma once
+
+#include "xpu/Device.h"
+#include "xpu/Executable.h"
+#include "xpu/emu/BarrierUnit.h"
+#include "xpu/emu/Core.h"
+#include "xpu/emu/Network.h"
+#include "xpu/emu/NetworkInterface.h"
+
+#include "xpu/Isa.h"
+#include "xpu/Semantics.h"
+
+#include <algorithm>
+#include <deque>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <vector>
+
+namespace xpu::rtl {
+
+namespace mixed_detail {
+constexpr unsigned kFlitDataBits = 64;  // xpu_pkg::FlitDataW
+constexpr unsigned kVcBits = 3;         // xpu_pkg::VcW
+struct LinkFlit {
+  bool valid = false, head = false, tail = false;
+  uint8_t vc = 0;
+  uint64_t data = 0;
+};
+struct LinkCredit {
+  bool valid = false;
+  uint8_t vc = 0;
+};
+inline void putBits(uint32_t *w, unsigned lsb, unsigned width, uint64_t v) {
+  for (unsigned done = 0; done < width;) {
+    const unsigned bit = lsb + done, wi = bit / 32, off = bit % 32;
+    const unsigned n = std::min(32 - off, width - done);
+    const uint32_t mask = (n == 32 ? ~0u : ((1u << n) - 1)) << off;
+    w[wi] = (w[wi] & ~mask) | ((uint32_t(v >> done) << off) & mask);
+    done += n;
+  }
+}
+inline uint64_t getBits(const uint32_t *w, unsigned lsb, unsigned width) {
+  uint64_t v = 0;
+  for (unsigned done = 0; done < width;) {
+    const unsigned bit = lsb + done, wi = bit / 32, off = bit % 32;
+    const unsigned n = std::min(32 - off, width - done);
+    const uint64_t chunk = (w[wi] >> off) & (n == 32 ? ~0u : ((1u << n) - 1));
+    v |= chunk << done;
+    done += n;
+  }
+  return v;
+}
+} // namespace mixed_detail
+
+template <class CnModel> class MixedMesh final : public emu::ChipServices {
+  using LinkFlit = mixed_detail::LinkFlit;
+  using LinkCredit = mixed_detail::LinkCredit;
+  static constexpr unsigned kFlitDataBits = mixed_detail::kFlitDataBits;
+  static constexpr unsigned kVcBits = mixed_detail::kVcBits;
+  static void putBits(uint32_t *w, unsigned lsb, unsigned width, uint64_t v) { mixed_detail::putBits(w, lsb, width, v); }
+  static uint64_t getBits(const uint32_t *w, unsigned lsb, unsigned width) { return mixed_detail::getBits(w, lsb, width); }
+
+public:
+  MixedMesh(const Executable &exe, std::set<uint32_t> rtlTiles)
+      : exe_(exe), chip_(exe.chip), rtl_(std::move(rtlTiles)),
+        net_(chip_, exe.multicastGroups, exe.multicastRoutes) {
+    const uint32_t n = chip_.numCores();
+    tiles_.resize(n);
+    groupSource_.assign(chip_.multicastGroups, UINT32_MAX);
+    for (const MulticastGroup &g : exe.multicastGroups)
+      if (g.id < groupSource_.size())
+        groupSource_[g.id] = g.source;
+    barrier_.reset(n, chip_.effectiveBarrierLatency());
+    for (uint32_t i = 0; i < n; ++i) {
+      Tile &t = tiles_[i];
+      if (rtl_.count(i)) {
+        t.m = std::make_unique<CnModel>();
+        CnModel &m = *t.m;
+        m.core_id_i = uint16_t(i);
+        m.x_i = uint8_t(i % chip_.width);
+        m.y_i = uint8_t(i / chip_.width);
+        m.clk_i = 0;
+        m.rst_ni = 1;
+        m.eval();
+        m.rst_ni = 0;
+        m.eval();
+        m.rst_ni = 1;
+        m.eval();
+        m.image_count_i = uint32_t(exe.images.size());
+        uint64_t src = 0;
+        for (const MulticastGroup &g : exe.multicastGroups)
+          if (g.source == i && g.id < 64)
+            src |= uint64_t(1) << g.id;
+        m.mc_source_i = src;
+      } else {
+        t.ni = std::make_unique<emu::NetworkInterface>(chip_, i, net_, *this);
+        t.core = std::make_unique<emu::Core>(chip_, i, *t.ni);
+        t.ni->attachCore(t.core.get());
+      }
+    }
+    for (const MailboxConfig &c : exe.mailboxPolicies) {
+      Tile &t = tiles_[c.core];
+      if (t.m) {
+        t.m->policy_we_i = 1;
+        t.m->policy_idx_i = uint8_t(c.mailbox);
+        t.m->policy_i = uint8_t(c.policy);
+        hostEdge(t);
+        t.m->policy_we_i = 0;
+      } else {
+        t.ni->setPolicy(c.mailbox, c.policy);
+      }
+    }
+    for (const CoreAssignment &a : exe.cores) {
+      Tile &t = tiles_[a.core];
+      const ProgramImage &img = exe.images[a.image];
+      if (t.m) {
+        for (const Word &w : imageWords(img))
+          loaderEdge(t, w);
+        t.m->code_len_i = uint32_t(img.code.size());
+        t.bootAtStart = true;
+        t.bootPc = img.entry;
+        t.image = a.image;
+      } else {
+        t.core->boot(img, 0, 0);
+      }
+      t.live = true;
+    }
+    live_ = uint32_t(exe.cores.size());
+    net_.setTraverseCallback([this](uint32_t r, uint8_t, uint8_t out, const emu::Flit &f, uint64_t now) {
+      if (out == 0 && now == now_ && tiles_[r].m)
+        tiles_[r].ej = {true, f.head, f.tail, f.vc, f.data[0]};
+    });
+    net_.setCreditCallback([this](uint32_t r, uint8_t in, uint8_t vc, uint64_t now) {
+      if (in == 0 && now == now_ && tiles_[r].m)
+        tiles_[r].injCredit = {true, vc};
+    });
+  }
+
+  // ---- ChipServices ----
+  void arriveBarrier(uint32_t core, uint64_t) override { barrier_.arrive(core); }
+  uint32_t timestep() const override { return barrier_.timestep(); }
+  const ProgramImage *image(uint32_t index) const override {
+    return index < exe_.images.size() ? &exe_.images[index] : nullptr;
+  }
+  uint32_t imageCount() const override { return uint32_t(exe_.images.size()); }
+  bool isGroupSource(uint32_t group, uint32_t core) const override {
+    return group < groupSource_.size() && groupSource_[group] == core;
+  }
+  void spawnPosted() override { ++spawnsInFlight_; }
+  void spawnConsumed() override {
+    if (spawnsInFlight_)
+      --spawnsInFlight_;
+  }
+
+  // ---- host ----
+  std::optional<Error> writeSram(uint32_t core, uint32_t address, const uint8_t *data, size_t size) {
+    Tile &t = tiles_[core];
+    if (!t.m) {
+      std::copy_n(data, size, t.core->sram().begin() + address);
+      return std::nullopt;
+    }
+    for (uint32_t w = address / 8; w < (address + size + 7) / 8; ++w) {
+      uint64_t v = 0;
+      for (uint32_t j = 0; j < 8; ++j) {
+        const uint64_t a = uint64_t(w) * 8 + j;
+        const uint8_t b = a >= address && a < address + size ? data[a - address] : sram(t)[a];
+        v |= uint64_t(b) << (8 * j);
+      }
+      // RTL cores boot at the first cycle: host writes only before it.
+      if (started_)
+        return Error{"mixed mesh: host writes only before the first run"};
+      loaderEdge(t, Word{false, w, v});
+    }
+    return std::nullopt;
+  }
+  std::vector<uint8_t> readSram(uint32_t core) const {
+    const Tile &t = tiles_[core];
+    if (!t.m)
+      return t.core->sram();
+    std::vector<uint8_t> v(chip_.sramBytes);
+    for (uint32_t a = 0; a < chip_.sramBytes; ++a)
+      v[a] = sram(t)[a];
+    return v;
+  }
+  uint8_t coreState(uint32_t i) const {
+    const Tile &t = tiles_[i];
+    if (!t.m)
+      return uint8_t(t.core->state());
+    if (release_ && release_->cores[i])
+      return 1;
+    return t.m->state_o;
+  }
+  uint32_t corePc(uint32_t i) const {
+    const Tile &t = tiles_[i];
+    if (!t.m)
+      return t.core->pc();
+    if (release_ && release_->cores[i])
+      return t.m->pc_o + 1;
+    if (t.booting)
+      return t.bootPc;
+    return t.m->pc_o;
+  }
+
+  enum class Mode { Cycles, Steps, UntilHalt };
+  /// The emulator's run semantics (EmulatorBackend::run without watchdog
+  /// and progress): Cycles runs `amount` cycles; Steps stops just before the
+  /// release cycle of the `amount`-th barrier release from now; UntilHalt
+  /// runs until every core halted; maxCycles (0 = none) limits Steps and
+  /// UntilHalt relative to the start. Fault, finished and steps are checked
+  /// after every cycle, in the emulator's order.
+  RunResult run(Mode mode, uint64_t amount, uint64_t maxCycles) {
+    RunResult r;
+    const uint64_t start = now_;
+    uint64_t limit = std::numeric_limits<uint64_t>::max();
+    if (mode == Mode::Cycles)
+      limit = start + amount;
+    else if (maxCycles)
+      limit = start + maxCycles;
+    stepTarget_.reset();
+    stepStop_.reset();
+    if (mode == Mode::Steps)
+      stepTarget_ = barrier_.timestep() + uint32_t(amount);
+    if (mode == Mode::Steps && amount == 0) {
+      r.status = RunStatus::StepsDone;
+    } else if (mode == Mode::Cycles && amount == 0) {
+      r.status = RunStatus::CyclesDone;
+    } else if (finished()) {
+      r.status = RunStatus::Halted;
+    } else {
+      while (true) {
+        const uint64_t t = now_;
+        step();
+        if (newFault_) {
+          newFault_ = false;
+          r.status = RunStatus::Fault;
+          break;
+        }
+        if (finished()) {
+          r.status = RunStatus::Halted;
+          break;
+        }
+        if (stepStop_ && *stepStop_ <= t) {
+          stepStop_.reset();
+          r.status = RunStatus::StepsDone;
+          break;
+        }
+        if (now_ >= limit) {
+          r.status = mode == Mode::Cycles ? RunStatus::CyclesDone : RunStatus::CycleLimit;
+          break;
+        }
+        if (watchdog_ && stuckSince_ && now_ >= *stuckSince_ + watchdog_) {
+          r.status = RunStatus::Deadlock;
+          r.report = "deadlock: every live core blocked, network and NIs empty, no barrier "
+                     "release or spawn pending for " + std::to_string(now_ - *stuckSince_) +
+                     " cycles (cycles " + std::to_string(*stuckSince_) + ".." +
+                     std::to_string(now_ - 1) + ")\n";
+          break;
+        }
+      }
+    }
+    stepTarget_.reset();
+    r.cycles = now_;
+    r.ranCycles = now_ - start;
+    r.timestep = barrier_.timestep();
+    return r;
+  }
+  /// runUntilHalt: Halted / Fault / CycleLimit (maxCycles 0 = no limit).
+  RunResult runUntilHalt(uint64_t maxCycles) { return run(Mode::UntilHalt, 0, maxCycles); }
+
+  bool finished() const { return live_ == 0 && spawnsInFlight_ == 0; }
+  /// Deadlock watchdog (0 = off): stop after `cycles` consecutive cycles at
+  /// whose end every live core is blocked, the network and every NI are
+  /// empty and no barrier release, spawn or RTL boot is pending, i.e. no
+  /// state can change any more. (The model's watchdog counts cycles without
+  /// an issued instruction or a moved flit; both fire at the same cycle
+  /// when a deadlock starts with an empty network, e.g. tests/lit/sim/deadlock.s.)
+  void setWatchdog(uint64_t cycles) { watchdog_ = cycles; }
+  uint64_t cycle() const { return now_; }
+  bool isRtl(uint32_t core) const { return bool(tiles_[core].m); }
+  /// Tile-cycles evaluated (every tile every cycle), for speed figures.
+  uint64_t tileCycles() const { return now_ * tiles_.size(); }
+  /// Fault code of core i (sem::Fault as a number; 0 unless faulted).
+  uint8_t coreFault(uint32_t i) const {
+    const Tile &t = tiles_[i];
+    return t.m ? uint8_t(t.m->fault_o) : uint8_t(t.core->faultCode());
+  }
+  /// emu::Core::describe() for model tiles; the same line from the RTL
+  /// status outputs for RTL tiles (the mailbox of a blocked recv is not an
+  /// RTL output: "blocked on recv mailbox" without a number).
+  std::string describe(uint32_t i) const {
+    const Tile &t = tiles_[i];
+    if (!t.m)
+      return t.core->describe();
+    std::ostringstream os;
+    os << "core " << i << " (" << chip_.coreX(i) << "," << chip_.coreY(i) << ") ";
+    const uint8_t st = coreState(i);
+    switch (st) {
+    case 0: os << "idle"; return os.str();
+    case 1: os << "running"; break;
+    case 3: os << "halted"; break;
+    case 4: os << "faulted (" << sem::faultName(sem::Fault(t.m->fault_o)) << ")"; break;
+    case 2:
+      switch (t.m->block_o) {
+      case 1: os << "blocked on outbound buffer"; break;
+      case 2: {  // the model's blockMailbox_: the recv's immediate
+        const uint32_t pc = corePc(i);
+        const auto *code = t.image < exe_.images.size() ? &exe_.images[t.image].code : nullptr;
+        std::optional<Instruction> inst;
+        if (code && pc < code->size())
+          inst = decode((*code)[pc]);
+        os << "blocked on recv mailbox " << (inst ? uint32_t(inst->imm) : 0u);
+        break;
+      }
+      case 3: os << "blocked on barrier"; break;
+      default: os << "blocked"; break;
+      }
+      break;
+    default: os << "state " << int(st); break;
+    }
+    const uint32_t pc = corePc(i);
+    os << " at pc " << pc << ": ";
+    const std::vector<uint64_t> *code =
+        t.image < exe_.images.size() ? &exe_.images[t.image].code : nullptr;
+    if (!code || pc >= code->size()) {
+      os << "<outside code of " << (code ? code->size() : 0) << " instructions>";
+    } else if (auto inst = decode((*code)[pc])) {
+      os << disassemble(*inst);
+    } else {
+      os << "<illegal 0x" << std::hex << (*code)[pc] << std::dec << ">";
+    }
+    return os.str();
+  }
+
+private:
+  struct Word {
+    bool imem = false;
+    uint32_t addr = 0;
+    uint64_t data = 0;
+  };
+  struct Tile {
+    std::unique_ptr<CnModel> m;                 // RTL core + NI, or
+    std::unique_ptr<emu::NetworkInterface> ni;  // the model's
+    std::unique_ptr<emu::Core> core;
+    bool live = false, faultSeen = false, bootAtStart = false;
+    // RTL: Local-port inputs for this cycle, packet being injected
+    LinkFlit ej;
+    LinkCredit injCredit;
+    uint64_t packetId = 0;
+    uint32_t seq = 0;
+    // RTL spawn boot ROM
+    bool booting = false;
+    std::deque<Word> words;
+    uint64_t bootCycle = 0;
+    uint32_t bootPc = 0, bootArg = 0, codeLen = 0;
+    size_t image = SIZE_MAX;  // RTL: the image last booted (status lines)
+  };
+  struct Release {
+    uint64_t cycle = 0;
+    std::vector<uint8_t> cores;
+  };
+
+  static auto &sram(Tile &t) { return t.m->rootp->xpu_tile_core_ni__DOT__u_core__DOT__sram_q; }
+  static const auto &sram(const Tile &t) { return t.m->rootp->xpu_tile_core_ni__DOT__u_core__DOT__sram_q; }
+
+  static std::vector<Word> imageWords(const ProgramImage &img) {
+    std::vector<Word> out;
+    for (uint32_t i = 0; i < img.code.size(); ++i)
+      out.push_back({true, i, img.code[i]});
+    std::map<uint32_t, uint64_t> words;
+    for (const DataSegment &seg : img.data)
+      for (uint32_t j = 0; j < seg.bytes.size(); ++j) {
+        const uint32_t a = seg.address + j;
+        uint64_t &w = words[a / 8];
+        w &= ~(uint64_t(0xFF) << (8 * (a % 8)));
+        w |= uint64_t(seg.bytes[j]) << (8 * (a % 8));
+      }
+    for (const auto &[addr, v] : words)
+      out.push_back({false, addr, v});
+    return out;
+  }
+  static void hostEdge(Tile &t) {
+    t.m->clk_i = 0;
+    t.m->eval();
+    t.m->clk_i = 1;
+    t.m->eval();
+    t.m->clk_i = 0;
+  }
+  static void loaderEdge(Tile &t, const Word &w) {
+    t.m->ld_we_i = 1;
+    t.m->ld_imem_i = w.imem;
+    t.m->ld_addr_i = w.addr;
+    t.m->ld_data_i = w.data;
+    hostEdge(t);
+    t.m->ld_we_i = 0;
+  }
+
+  bool quiescent() const {
+    if (!net_.quiescent())
+      return false;
+    for (const Tile &t : tiles_)
+      if (t.m ? !t.m->ni_quiescent_o : t.ni->outboundBusy())
+        return false;
+    return true;
+  }
+
+  void step() {
+    if (!started_) {  // boot the RTL cores: first issue in cycle 0
+      started_ = true;
+      for (Tile &tl : tiles_)
+        if (tl.m && tl.bootAtStart) {
+          tl.m->boot_i = 1;
+          tl.m->boot_pc_i = tl.bootPc;
+          tl.m->boot_arg_i = 0;
+          hostEdge(tl);
+          tl.m->boot_i = 0;
+        }
+    }
+    const uint64_t t = now_;
+    const uint32_t n = uint32_t(tiles_.size());
+    std::vector<uint8_t> arrived(n, 0);
+    for (uint32_t i = 0; i < n; ++i) {
+      Tile &tl = tiles_[i];
+      if (!tl.m) {  // emu::Tile::cycle
+        tl.ni->receive(t);
+        if (tl.live)
+          tl.core->tick(t);
+        tl.ni->transmit(t);
+        net_.tickRouter(i, t);
+        continue;
+      }
+      CnModel &m = *tl.m;
+      m.clk_i = 0;
+      m.cycle_i = uint32_t(t);
+      m.timestep_i = barrier_.timestep();
+      m.bar_release_i = release_ && release_->cycle == t && release_->cores[i];
+      m.ld_we_i = 0;
+      m.boot_i = 0;
+      if (tl.booting) {
+        if (!tl.words.empty()) {
+          const Word w = tl.words.front();
+          tl.words.pop_front();
+          m.ld_we_i = 1;
+          m.ld_imem_i = w.imem;
+          m.ld_addr_i = w.addr;
+          m.ld_data_i = w.data;
+        }
+        if (t == tl.bootCycle) {
+          m.boot_i = 1;
+          m.boot_pc_i = tl.bootPc;
+          m.boot_arg_i = tl.bootArg;
+          m.code_len_i = tl.codeLen;
+          tl.booting = false;
+        }
+      }
+      m.eval();
+      // NI -> router: injection and the ejection consume
+      const LinkFlit f = decodeFlit(m.inj_o.data());
+      if (f.valid) {
+        emu::Flit ef;
+        ef.data[0] = f.data;
+        ef.vc = f.vc;
+        ef.head = f.head;
+        ef.tail = f.tail;
+        if (f.head) {
+          tl.packetId = (uint64_t(i) << 40) | (uint64_t(1) << 39) | ++packetCount_;
+          tl.seq = 0;
+        }
+        ef.packetId = tl.packetId;
+        ef.seq = tl.seq++;
+        ef.createdCycle = t;
+        net_.inject(i, ef, t);
+      }
+      if (m.ej_credit_o & 8u)
+        net_.ejectPop(i, uint8_t(m.ej_credit_o & 7u), t);
+      arrived[i] = m.bar_arrive_o;
+      if (m.spawn_posted_o)
+        ++spawnsInFlight_;
+      if (m.spawn_consumed_o && spawnsInFlight_)
+        --spawnsInFlight_;
+      const bool spawnReq = m.spawn_req_o;
+      if (spawnReq) {
+        const ProgramImage &image = exe_.images[m.spawn_image_o];
+        uint64_t dataBytes = 0;
+        for (const DataSegment &seg : image.data)
+          dataBytes += seg.bytes.size();
+        const uint64_t bootCycles = 16 + image.code.size() + (dataBytes + 7) / 8;
+        const auto words = imageWords(image);
+        if (words.size() + 1 > bootCycles)
+          throw std::runtime_error("spawn image does not fit the boot window");
+        tl.words.assign(words.begin(), words.end());
+        tl.bootCycle = t + bootCycles - 1;
+        tl.bootPc = image.entry;
+        tl.bootArg = m.spawn_arg_o;
+        tl.codeLen = uint32_t(image.code.size());
+        tl.booting = true;
+        tl.image = m.spawn_image_o;
+      }
+      // router tick: its Local output / credit this cycle are the NI's inputs
+      tl.ej = {};
+      tl.injCredit = {};
+      net_.tickRouter(i, t);
+      encodeFlit(m.ej_i.data(), tl.ej);
+      m.inj_credit_i = tl.injCredit.valid ? uint8_t(8u | tl.injCredit.vc) : uint8_t(0);
+      m.clk_i = 1;
+      m.eval();
+      if (spawnReq)
+        for (uint32_t a = 0; a < chip_.sramBytes; ++a)
+          sram(tl)[a] = 0;
+    }
+    // end of cycle: emu::Tile::bookkeeping + emu::Mesh::endOfCycle
+    if (release_ && release_->cycle == t)
+      release_.reset();
+    for (uint32_t i = 0; i < n; ++i)
+      if (arrived[i])
+        barrier_.arrive(i);
+    uint32_t live = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      Tile &tl = tiles_[i];
+      const uint8_t st = tl.m ? tl.m->state_o : uint8_t(tl.core->state());
+      const bool atBarrier = tl.m ? (st == 2 && tl.m->block_o == 3)
+                                  : (st == 2 && tl.core->blockReason() == emu::BlockReason::Barrier);
+      tl.live = st == 1 || st == 2;
+      live += tl.live;
+      if (st == 4) {
+        if (!tl.faultSeen)
+          newFault_ = true;
+        tl.faultSeen = true;
+      } else {
+        tl.faultSeen = false;
+      }
+      if (barrier_.waiting(i) && !atBarrier && !(release_ && release_->cores[i]))
+        barrier_.leave(i);
+    }
+    live_ = live;
+    if (barrier_.armed()) {
+      auto rel = barrier_.endOfCycle(t, live_, [this] { return quiescent(); });
+      if (rel) {
+        Release r;
+        r.cycle = rel->cycle;
+        r.cores.assign(n, 0);
+        for (uint32_t c : rel->cores) {
+          if (tiles_[c].m)
+            r.cores[c] = 1;
+          else
+            tiles_[c].core->releaseBarrier(rel->cycle);
+        }
+        release_ = r;
+        if (stepTarget_ && barrier_.timestep() >= *stepTarget_) {
+          stepStop_ = rel->cycle - 1;
+          stepTarget_.reset();
+        }
+      }
+    }
+    if (watchdog_) {
+      bool stuck = live_ > 0 && spawnsInFlight_ == 0 && !release_ && !newFault_;
+      for (uint32_t i = 0; stuck && i < n; ++i) {
+        const Tile &tl = tiles_[i];
+        const uint8_t st = tl.m ? tl.m->state_o : uint8_t(tl.core->state());
+        stuck = st != 1 && !tl.booting;
+      }
+      stuck = stuck && quiescent();
+      if (!stuck)
+        stuckSince_.reset();
+      else if (!stuckSince_)
+        stuckSince_ = t;
+    }
+    now_ = t + 1;
+  }
+
+  static LinkFlit decodeFlit(const uint32_t *w) {
+    LinkFlit f;
+    f.valid = getBits(w, 69, 1);
+    if (!f.valid)
+      return f;
+    f.data = getBits(w, 0, kFlitDataBits);
+    f.vc = uint8_t(getBits(w, 64, kVcBits));
+    f.tail = getBits(w, 67, 1);
+    f.head = getBits(w, 68, 1);
+    return f;
+  }
+  static void encodeFlit(uint32_t *w, const LinkFlit &f) {
+    putBits(w, 0, kFlitDataBits, f.valid ? f.data : 0);
+    putBits(w, 64, kVcBits, f.valid ? f.vc : 0);
+    putBits(w, 67, 1, f.valid && f.tail);
+    putBits(w, 68, 1, f.valid && f.head);
+    putBits(w, 69, 1, f.valid);
+  }
+
+  const Executable &exe_;
+  ChipDescriptor chip_;
+  std::set<uint32_t> rtl_;
+  emu::Network net_;
+  std::vector<Tile> tiles_;
+  std::vector<uint32_t> groupSource_;
+  emu::BarrierUnit barrier_;
+  std::optional<Release> release_;
+  uint64_t now_ = 0;
+  bool started_ = false;
+  uint64_t packetCount_ = 0;
+  uint32_t spawnsInFlight_ = 0;
+  uint32_t live_ = 0;
+  bool newFault_ = false;
+  std::optional<uint32_t> stepTarget_;
+  std::optional<uint64_t> stepStop_;
+  uint64_t watchdog_ = 0;
+  std::optional<uint64_t> stuckSince_;
+};
+
+} // namespace xpu::rtl
