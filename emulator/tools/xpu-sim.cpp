@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
@@ -20,6 +22,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <string_view>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -541,7 +544,26 @@ int realMain(int argc, char **argv) {
 
 } // namespace
 
+#if !defined(XPU_HAVE_RTL_SIM) && defined(XPU_RTL_SIM_COMPANION)
+/// --rtl-tiles runs in xpu-sim-rtl (the same program linked with the
+/// Verilated tiles), next to this binary; returns only if it cannot start.
+void runRtlCompanion(char **argv) {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const std::filesystem::path companion = (ec ? std::filesystem::path(argv[0]) : self).parent_path() / "xpu-sim-rtl";
+  argv[0] = const_cast<char *>("xpu-sim");  // messages keep the name the user typed
+  execv(companion.c_str(), argv);
+  std::cerr << "xpu-sim: error: --rtl-tiles runs " << companion.string()
+            << ", which is not built (ninja xpu-sim-rtl) (see --help)\n";
+  std::exit(2);
+}
+#endif
+
 int main(int argc, char **argv) {
+#if !defined(XPU_HAVE_RTL_SIM) && defined(XPU_RTL_SIM_COMPANION)
+  for (int i = 1; i < argc; ++i)
+    if (std::string_view(argv[i]).rfind("--rtl-tiles", 0) == 0) runRtlCompanion(argv);
+#endif
   // SystemC prints a banner on stdout at elaboration unless told not to.
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
   try {
