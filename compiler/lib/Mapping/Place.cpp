@@ -291,7 +291,9 @@ public:
   const std::vector<uint32_t> &cores() const { return coreOf_; }
   uint64_t moves = 0, accepted = 0;
 
-  void run(uint64_t iterations) {
+  /// tempScale: the start temperature relative to the mean uphill delta;
+  /// window0: the initial move window (cores).
+  void run(uint64_t iterations, double tempScale = 1.0, double window0 = 3.0) {
     const uint32_t n = uint32_t(coreOf_.size());
     const uint32_t usable = chip_.numCores() - o_.spareCores;
     if (n == 0 || t_.edges.empty() || usable < 2) return;
@@ -304,7 +306,7 @@ public:
     // From a greedy start, local moves are the useful ones: the window
     // starts small and then follows the acceptance rate.
     const double maxWindow = std::max(chip_.width, chip_.height);
-    double window = std::min(maxWindow, 3.0);
+    double window = std::min(maxWindow, window0);
     double uphill = 0;
     uint32_t ups = 0;
     for (uint32_t i = 0; i < 200; ++i) {
@@ -314,8 +316,8 @@ public:
       if (d > 0) uphill += d, ++ups;
     }
     if (ups == 0) return;
-    double temp = uphill / ups;
-    const double tEnd = temp * 1e-4;
+    double temp = tempScale * uphill / ups;
+    const double tEnd = uphill / ups * 1e-4;
     const uint64_t perStep = std::max<uint64_t>(n, 256);
     const uint64_t steps = std::max<uint64_t>(1, iterations / perStep);
     const double cool = std::pow(tEnd / temp, 1.0 / double(steps));
@@ -426,6 +428,329 @@ private:
   uint32_t epoch_ = 0;
 };
 
+/// Multilevel placement (docs/mapping.md): coarsen the traffic graph by
+/// heavy-edge matching, one level per matching pass, while the chip is
+/// coarsened alongside into blocks of 2^level cores (2x1, 2x2, 4x2, ...);
+/// level l's clusters (at most 2^l partitions) are annealed over level l's
+/// blocks (several clusters may share a block up to its core count), then
+/// each block's clusters are split into their children and packed into the
+/// block's two halves, and so on down to one partition per core.
+class Multilevel {
+public:
+  Multilevel(const ChipDescriptor &chip, const TrafficGraph &t, const PlaceOptions &o, uint64_t run = 0)
+      : chip_(chip), o_(o), rng_(o.seed ^ (0x6A09E667F3BCC909ull + run * 0x9E3779B97F4A7C15ull)) {
+    Level l;
+    const uint32_t n = t.numParts();
+    l.begin.assign(t.nbrBegin.begin(), t.nbrBegin.end());
+    l.adj.reserve(t.nbrs.size());
+    for (const auto &nb : t.nbrs) l.adj.push_back({nb.part, nb.bytes});
+    l.size.assign(n, 1);
+    levels_.push_back(std::move(l));
+  }
+
+  /// Core of every partition; empty if the graph is too small to coarsen.
+  std::vector<uint32_t> run() {
+    // Coarsen while the matching still shrinks the graph by 10% and the
+    // next level's blocks are at least 16.
+    while (true) {
+      const uint32_t next = uint32_t(levels_.size());
+      const Grid g = grid(next);
+      if (g.w * g.h < 16 || levels_.back().size.size() < 32) break;
+      Level c;
+      std::vector<uint32_t> parent;
+      coarsen(levels_.back(), 1u << next, c, parent);
+      if (c.size.size() * 10 > levels_.back().size.size() * 9) break;
+      levels_.back().parent = std::move(parent);
+      levels_.push_back(std::move(c));
+    }
+    if (levels_.size() < 2) return {};
+    {
+      const Grid g = grid(uint32_t(levels_.size() - 1));
+      if (double(levels_.back().size.size()) * g.w * g.h > 5e7) return {}; // initial() would be too slow
+    }
+    // Coarsest level: every cluster on the free block nearest its placed
+    // neighbours (BFS order), then annealing from hot.
+    const uint32_t top = uint32_t(levels_.size() - 1);
+    // A level whose clusters do not fit its blocks (fragmentation at the
+    // chip edge or next to spare cores) gives up: greedy start instead.
+    std::vector<uint32_t> cell = initial(top);
+    if (cell.empty()) return {};
+    anneal(top, cell, 1.0, 1e9);
+    for (uint32_t l = top; l-- > 1;) {
+      cell = refine(l + 1, cell);
+      if (cell.empty()) return {};
+      // Warm enough to reshape the coarse levels, cold at level 1.
+      anneal(l, cell, l >= 2 ? 0.12 : 0.05, 3);
+    }
+    return refine(1, cell); // level 0 blocks are cores
+  }
+
+private:
+  struct Level {
+    std::vector<uint32_t> begin;                       // CSR
+    std::vector<std::pair<uint32_t, uint64_t>> adj;    // (cluster, bytes both ways)
+    std::vector<uint32_t> size;                        // partitions per cluster
+    std::vector<uint32_t> parent;                      // cluster at the next level
+  };
+  struct Grid {
+    uint32_t bw, bh, w, h;
+  };
+  Grid grid(uint32_t l) const {
+    const uint32_t bw = 1u << ((l + 1) / 2), bh = 1u << (l / 2);
+    return {bw, bh, (chip_.width + bw - 1) / bw, (chip_.height + bh - 1) / bh};
+  }
+  std::vector<uint32_t> capacities(uint32_t l) const {
+    const Grid g = grid(l);
+    const uint32_t usable = chip_.numCores() - o_.spareCores;
+    std::vector<uint32_t> cap(size_t(g.w) * g.h, 0);
+    for (uint32_t c = 0; c < usable; ++c) ++cap[(chip_.coreY(c) / g.bh) * g.w + chip_.coreX(c) / g.bw];
+    return cap;
+  }
+  /// Twice the block centre, in cores.
+  int64_t cx2(const Grid &g, uint32_t cell) const {
+    const uint32_t x = cell % g.w;
+    return int64_t(2 * x * g.bw) + std::min(g.bw, chip_.width - x * g.bw) - 1;
+  }
+  int64_t cy2(const Grid &g, uint32_t cell) const {
+    const uint32_t y = cell / g.w;
+    return int64_t(2 * y * g.bh) + std::min(g.bh, chip_.height - y * g.bh) - 1;
+  }
+
+  void coarsen(const Level &f, uint32_t cap, Level &c, std::vector<uint32_t> &parent) {
+    const uint32_t n = uint32_t(f.size.size());
+    std::vector<uint32_t> order(n);
+    for (uint32_t i = 0; i < n; ++i) order[i] = i;
+    for (uint32_t i = n - 1; i > 0; --i) std::swap(order[i], order[rng_.below(i + 1)]);
+    std::vector<uint32_t> mate(n, ~0u);
+    for (uint32_t v : order) {
+      if (mate[v] != ~0u) continue;
+      // Rating w / (size_u x size_v) ("first choice"): heavy edges first,
+      // small clusters preferred, so the clusters stay balanced and compact.
+      uint32_t best = ~0u;
+      double bestR = 0;
+      for (uint32_t k = f.begin[v]; k < f.begin[v + 1]; ++k) {
+        const auto [u, w] = f.adj[k];
+        if (u == v || mate[u] != ~0u || f.size[u] + f.size[v] > cap) continue;
+        const double r = double(w) / double(f.size[u]); // size_v is the same for every u
+        if (r > bestR) best = u, bestR = r;
+      }
+      mate[v] = best == ~0u ? v : best;
+      if (best != ~0u) mate[best] = v;
+    }
+    parent.assign(n, ~0u);
+    uint32_t m = 0;
+    for (uint32_t v = 0; v < n; ++v)
+      if (parent[v] == ~0u) parent[v] = parent[mate[v]] = m++;
+    c.size.assign(m, 0);
+    for (uint32_t v = 0; v < n; ++v) c.size[parent[v]] += f.size[v];
+    std::vector<std::pair<uint32_t, std::pair<uint32_t, uint64_t>>> e;
+    for (uint32_t v = 0; v < n; ++v)
+      for (uint32_t k = f.begin[v]; k < f.begin[v + 1]; ++k)
+        if (parent[f.adj[k].first] != parent[v]) e.push_back({parent[v], {parent[f.adj[k].first], f.adj[k].second}});
+    std::sort(e.begin(), e.end(), [](const auto &a, const auto &b) {
+      return a.first != b.first ? a.first < b.first : a.second.first < b.second.first;
+    });
+    c.begin.assign(m + 1, 0);
+    for (const auto &[p, q] : e) {
+      if (c.begin[p + 1] > 0 && c.adj.back().first == q.first) {
+        c.adj.back().second += q.second;
+        continue;
+      }
+      c.adj.push_back(q);
+      ++c.begin[p + 1];
+    }
+    for (uint32_t i = 0; i < m; ++i) c.begin[i + 1] += c.begin[i];
+  }
+
+  /// Nearest block (grid distance, then index) to (x2, y2) with room for s.
+  uint32_t nearestWithRoom(const Grid &g, const std::vector<uint32_t> &room, uint32_t s, int64_t x2, int64_t y2) const {
+    uint32_t best = ~0u;
+    int64_t bestD = INT64_MAX;
+    for (uint32_t c = 0; c < room.size(); ++c) {
+      if (room[c] < s) continue;
+      const int64_t d = std::abs(cx2(g, c) - x2) + std::abs(cy2(g, c) - y2);
+      if (d < bestD) bestD = d, best = c;
+    }
+    return best;
+  }
+
+  std::vector<uint32_t> initial(uint32_t l) {
+    const Level &L = levels_[l];
+    const Grid g = grid(l);
+    std::vector<uint32_t> room = capacities(l);
+    const uint32_t n = uint32_t(L.size.size());
+    std::vector<uint32_t> cell(n, ~0u);
+    // Largest clusters first (they are the hardest to fit), each on the block
+    // minimising traffic x distance to the clusters already placed.
+    std::vector<uint32_t> order(n);
+    for (uint32_t i = 0; i < n; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return L.size[a] > L.size[b]; });
+    for (uint32_t v : order) {
+      uint32_t best = ~0u;
+      int64_t bestC = INT64_MAX;
+      for (uint32_t c = 0; c < room.size(); ++c) {
+        if (room[c] < L.size[v]) continue;
+        int64_t cost = 0;
+        for (uint32_t k = L.begin[v]; k < L.begin[v + 1]; ++k) {
+          const uint32_t q = cell[L.adj[k].first];
+          if (q != ~0u) cost += int64_t(L.adj[k].second) * (std::abs(cx2(g, c) - cx2(g, q)) + std::abs(cy2(g, c) - cy2(g, q)));
+        }
+        // Ties: towards the chip centre, so the clusters grow outwards.
+        cost = cost * 4096 + std::abs(cx2(g, c) - int64_t(chip_.width)) + std::abs(cy2(g, c) - int64_t(chip_.height));
+        if (cost < bestC) bestC = cost, best = c;
+      }
+      if (best == ~0u) return {}; // fragmented: no block has room for v
+      cell[v] = best;
+      room[best] -= L.size[v];
+    }
+    return cell;
+  }
+
+  /// Clusters of level l + 1 on its blocks -> clusters of level l on its blocks.
+  std::vector<uint32_t> refine(uint32_t up, const std::vector<uint32_t> &upCell) {
+    const uint32_t l = up - 1;
+    const Level &L = levels_[l];
+    const Grid g = grid(l), G = grid(up);
+    std::vector<uint32_t> room = capacities(l);
+    const uint32_t n = uint32_t(L.size.size());
+    std::vector<uint32_t> cell(n, ~0u);
+    // Children grouped by the block of their parent, largest first.
+    std::vector<uint32_t> order(n);
+    for (uint32_t i = 0; i < n; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      const uint32_t ca = upCell[L.parent[a]], cb = upCell[L.parent[b]];
+      return ca != cb ? ca < cb : L.size[a] > L.size[b];
+    });
+    for (uint32_t v : order) {
+      const uint32_t P = upCell[L.parent[v]];
+      const uint32_t px = (P % G.w) * G.bw / g.bw, py = (P / G.w) * G.bh / g.bh;
+      uint32_t best = ~0u;
+      int64_t bestC = INT64_MAX;
+      for (uint32_t dy = 0; dy < G.bh / g.bh; ++dy)
+        for (uint32_t dx = 0; dx < G.bw / g.bw; ++dx) {
+          if (px + dx >= g.w || py + dy >= g.h) continue;
+          const uint32_t c = (py + dy) * g.w + px + dx;
+          if (room[c] < L.size[v]) continue;
+          int64_t cost = 0;
+          for (uint32_t k = L.begin[v]; k < L.begin[v + 1]; ++k) {
+            const uint32_t u = L.adj[k].first;
+            const int64_t ux = cell[u] != ~0u ? cx2(g, cell[u]) : cx2(G, upCell[L.parent[u]]);
+            const int64_t uy = cell[u] != ~0u ? cy2(g, cell[u]) : cy2(G, upCell[L.parent[u]]);
+            cost += int64_t(L.adj[k].second) * (std::abs(cx2(g, c) - ux) + std::abs(cy2(g, c) - uy));
+          }
+          if (cost < bestC) bestC = cost, best = c;
+        }
+      if (best == ~0u) best = nearestWithRoom(g, room, L.size[v], cx2(G, P), cy2(G, P));
+      if (best == ~0u) return {}; // fragmented: no block has room for v
+      cell[v] = best;
+      room[best] -= L.size[v];
+    }
+    return cell;
+  }
+
+  /// Annealing of level l's clusters over its blocks: move a cluster to a
+  /// block with room, else swap it with one of the block's clusters when
+  /// both fit. Cost: traffic x distance between block centres.
+  void anneal(uint32_t l, std::vector<uint32_t> &cell, double tempScale, double window0) {
+    const Level &L = levels_[l];
+    const Grid g = grid(l);
+    const uint32_t n = uint32_t(L.size.size());
+    std::vector<uint32_t> room = capacities(l);
+    std::vector<std::vector<uint32_t>> members(room.size());
+    std::vector<uint32_t> slot(n);
+    for (uint32_t v = 0; v < n; ++v) {
+      room[cell[v]] -= L.size[v];
+      slot[v] = uint32_t(members[cell[v]].size());
+      members[cell[v]].push_back(v);
+    }
+    auto costOf = [&](uint32_t v) {
+      int64_t c = 0;
+      const int64_t x = cx2(g, cell[v]), y = cy2(g, cell[v]);
+      for (uint32_t k = L.begin[v]; k < L.begin[v + 1]; ++k) {
+        const uint32_t q = cell[L.adj[k].first];
+        c += int64_t(L.adj[k].second) * (std::abs(x - cx2(g, q)) + std::abs(y - cy2(g, q)));
+      }
+      return c;
+    };
+    auto place = [&](uint32_t v, uint32_t to) {
+      auto &from = members[cell[v]];
+      from[slot[v]] = from.back();
+      slot[from.back()] = slot[v];
+      from.pop_back();
+      room[cell[v]] += L.size[v];
+      cell[v] = to;
+      slot[v] = uint32_t(members[to].size());
+      members[to].push_back(v);
+      room[to] -= L.size[v];
+    };
+    // One move: v to block `to`, alone or swapped with u. Returns the delta.
+    uint32_t v = 0, u = ~0u, vFrom = 0;
+    auto propose = [&](double window, int64_t &delta) {
+      v = rng_.below(n);
+      vFrom = cell[v];
+      const int r = std::max(1, int(window));
+      const int x = int(vFrom % g.w), y = int(vFrom / g.w);
+      const int x0 = std::max(0, x - r), x1 = std::min(int(g.w) - 1, x + r);
+      const int y0 = std::max(0, y - r), y1 = std::min(int(g.h) - 1, y + r);
+      const uint32_t to = uint32_t(y0 + int(rng_.below(uint32_t(y1 - y0 + 1)))) * g.w +
+                          uint32_t(x0 + int(rng_.below(uint32_t(x1 - x0 + 1))));
+      if (to == vFrom) return false;
+      u = ~0u;
+      if (room[to] < L.size[v]) {
+        if (members[to].empty()) return false;
+        u = members[to][rng_.below(uint32_t(members[to].size()))];
+        if (room[to] + L.size[u] < L.size[v] || room[vFrom] + L.size[v] < L.size[u]) return false;
+      }
+      int64_t before = costOf(v) + (u != ~0u ? costOf(u) : 0);
+      if (u != ~0u) place(u, vFrom);
+      place(v, to);
+      delta = costOf(v) + (u != ~0u ? costOf(u) : 0) - before;
+      return true;
+    };
+    auto undo = [&]() {
+      const uint32_t to = cell[v];
+      place(v, vFrom);
+      if (u != ~0u) place(u, to);
+    };
+    const double maxWindow = std::max(g.w, g.h);
+    double window = std::min(maxWindow, window0);
+    double uphill = 0;
+    uint32_t ups = 0;
+    for (uint32_t i = 0; i < 200; ++i) {
+      int64_t d;
+      if (!propose(window, d)) continue;
+      undo();
+      if (d > 0) uphill += double(d), ++ups;
+    }
+    if (ups == 0) return;
+    double temp = tempScale * uphill / ups;
+    const double tEnd = uphill / ups * 1e-3;
+    if (temp <= tEnd) return;
+    const uint64_t perStep = std::max<uint64_t>(n, 64);
+    const uint64_t steps =
+        std::max<uint64_t>(1, (o_.multilevelMovesPerCluster * uint64_t(n) + 50'000) / perStep);
+    const double cool = std::pow(tEnd / temp, 1.0 / double(steps));
+    for (uint64_t s = 0; s < steps; ++s) {
+      uint64_t acc = 0, tried = 0;
+      for (uint64_t i = 0; i < perStep; ++i) {
+        int64_t d;
+        if (!propose(window, d)) continue;
+        ++tried;
+        if (d <= 0 || rng_.unit() < std::exp(-double(d) / temp)) ++acc;
+        else undo();
+      }
+      const double rate = tried ? double(acc) / double(tried) : 0;
+      window = std::clamp(window * (1.0 - 0.44 + rate), 1.0, maxWindow);
+      temp *= cool;
+    }
+  }
+
+  const ChipDescriptor &chip_;
+  const PlaceOptions &o_;
+  Rng rng_;
+  std::vector<Level> levels_;
+};
+
 uint64_t lowerBound(const ChipDescriptor &chip, const TrafficGraph &t) {
   const uint32_t n = t.numParts();
   auto degree = [&](uint32_t p) { return t.nbrBegin[p + 1] - t.nbrBegin[p]; };
@@ -478,9 +803,27 @@ std::optional<Error> placePartitions(const ActorGraph &g, const ChipDescriptor &
       objectiveOf(greedyCost, sumSquares(loadsOf(t, chip, cores)), opts.balanceWeight, t.maxPairBytes);
   uint64_t moves = 0, accepted = 0;
   if (opts.strategy == PlaceStrategy::Anneal) {
+    // Start from the multilevel placement when its objective beats greedy's,
+    // then refine it at a low temperature; else anneal the greedy one.
+    double tempScale = 1.0, window0 = 3.0;
+    // Best of multilevelRuns runs (own streams of the seed).
+    double bestObj = greedyObj;
+    for (uint32_t run = 0; opts.multilevel && run < opts.multilevelRuns; ++run) {
+      std::vector<uint32_t> ml = Multilevel(chip, t, opts, run).run();
+      if (ml.empty()) break;
+      const double obj =
+          objectiveOf(hopCost(t, chip, ml), sumSquares(loadsOf(t, chip, ml)), opts.balanceWeight, t.maxPairBytes);
+      if (obj < bestObj) {
+        bestObj = obj;
+        cores = std::move(ml);
+        tempScale = opts.refineTemperature, window0 = 2.0;
+      }
+    }
     Annealer a(chip, t, cores, opts);
     const uint64_t n = parts.size();
-    a.run(opts.iterations ? opts.iterations : std::clamp<uint64_t>(200 * n, 20'000, 4'000'000));
+    // From a multilevel start the (cold) refinement needs half the moves.
+    const uint64_t perPart = tempScale < 1.0 ? 100 : 200;
+    a.run(opts.iterations ? opts.iterations : std::clamp<uint64_t>(perPart * n, 20'000, 4'000'000), tempScale, window0);
     cores = a.cores();
     moves = a.moves;
     accepted = a.accepted;

@@ -84,7 +84,8 @@ struct PlaceOptions {
   /// same seed gives the same placement on every run.
   uint64_t seed = 1;
   /// Annealing moves (swap or move) to try; 0: automatic,
-  /// clamp(200 x partitions, 20'000, 4'000'000).
+  /// clamp(200 x partitions, 20'000, 4'000'000), 100 x partitions from a
+  /// multilevel start.
   uint64_t iterations = 0;
   /// Weight of the link-load balance term of the annealing objective: a byte
   /// on a directed link costs 1 + balanceWeight x (link load / heaviest pair
@@ -96,6 +97,17 @@ struct PlaceOptions {
   /// Hook for spawn bounds: the `spareCores` highest core ids stay free (no
   /// partition is placed there). 0 until the model has spawn.
   uint32_t spareCores = 0;
+  /// Annealing starts from a multilevel placement (heavy-edge coarsening,
+  /// clusters annealed over blocks of 2^level cores, then split level by
+  /// level; docs/mapping.md) when its objective beats the greedy one.
+  bool multilevel = true;
+  /// Multilevel: annealing moves per cluster at each level.
+  uint32_t multilevelMovesPerCluster = 400;
+  /// Multilevel runs (each from its own stream of `seed`); the best start wins.
+  uint32_t multilevelRuns = 2;
+  /// Start temperature of the final annealing from a multilevel start,
+  /// relative to the mean uphill delta (1 = the hot start used from greedy).
+  double refineTemperature = 0.05;
 };
 
 /// What a placement achieved (filled by placePartitions when asked).
