@@ -32,6 +32,7 @@
 #pragma once
 
 #include "../RtlRouterPorts.h"
+#include "xpu/rtl/BootRom.h"
 
 #include "xpu/ChipDescriptor.h"
 #include "xpu/Device.h"
@@ -217,8 +218,8 @@ public:
   uint32_t corePc(uint32_t i) const {
     if (release_ && release_->cores[i])
       return tiles_[i].m->pc_o + 1;
-    if (tiles_[i].booting)
-      return tiles_[i].bootPc;
+    if (tiles_[i].rom.booting)
+      return tiles_[i].rom.bootPc;
     return tiles_[i].m->pc_o;
   }
   /// Tile-cycles evaluated (for the speed figures).
@@ -234,20 +235,11 @@ public:
 private:
   enum class Mode { Cycles, Steps, UntilHalt };
 
-  struct LoaderWord {
-    bool imem = false;
-    uint32_t addr = 0;
-    uint64_t data = 0;
-  };
   struct Tile {
     std::unique_ptr<Model> m;
     bool bootAtStart = false;
     uint32_t bootPc = 0, codeLen = 0;
-    // spawn boot in progress
-    bool booting = false;
-    std::deque<LoaderWord> words;
-    uint64_t bootCycle = 0; // the cycle boot_i is high
-    uint32_t bootArg = 0;
+    BootRom rom;  // spawn boot in progress
   };
   struct LinkPipe { // stages between a tile's output port and its neighbour
     std::vector<LinkFlit> flits;
@@ -275,22 +267,7 @@ private:
 
   /// Code words, then the data segments as aligned 64-bit words over a
   /// zeroed SRAM (segments sharing a word are merged).
-  static std::vector<LoaderWord> imageWords(const ProgramImage &img) {
-    std::vector<LoaderWord> out;
-    for (uint32_t i = 0; i < img.code.size(); ++i)
-      out.push_back({true, i, img.code[i]});
-    std::map<uint32_t, uint64_t> words;
-    for (const DataSegment &seg : img.data)
-      for (uint32_t j = 0; j < seg.bytes.size(); ++j) {
-        const uint32_t a = seg.address + j;
-        uint64_t &w = words[a / 8];
-        w &= ~(uint64_t(0xFF) << (8 * (a % 8)));
-        w |= uint64_t(seg.bytes[j]) << (8 * (a % 8));
-      }
-    for (const auto &[addr, v] : words)
-      out.push_back({false, addr, v});
-    return out;
-  }
+
 
   /// One rising edge of one tile outside chip time (host port).
   void hostEdge(Tile &t) {
@@ -405,25 +382,7 @@ private:
       m.cycle_i = uint32_t(t);
       m.timestep_i = timestep_;
       m.bar_release_i = release_ && release_->cycle == t && release_->cores[i];
-      m.ld_we_i = 0;
-      m.boot_i = 0;
-      if (tl.booting) {
-        if (!tl.words.empty()) {
-          const LoaderWord w = tl.words.front();
-          tl.words.pop_front();
-          m.ld_we_i = 1;
-          m.ld_imem_i = w.imem;
-          m.ld_addr_i = w.addr;
-          m.ld_data_i = w.data;
-        }
-        if (t == tl.bootCycle) {
-          m.boot_i = 1;
-          m.boot_pc_i = tl.bootPc;
-          m.boot_arg_i = tl.bootArg;
-          m.code_len_i = tl.codeLen;
-          tl.booting = false;
-        }
-      }
+      tl.rom.drive(m, t);
       m.eval();
     }
     // 2. links: flits and credits to the neighbours
@@ -462,21 +421,7 @@ private:
     }
     for (uint32_t i : spawnReq) {
       Tile &tl = tiles_[i];
-      const uint32_t img = tiles_[i].m->spawn_image_o;
-      tl.bootArg = tiles_[i].m->spawn_arg_o;
-      const ProgramImage &image = exe_->images[img];
-      uint64_t dataBytes = 0;
-      for (const DataSegment &seg : image.data)
-        dataBytes += seg.bytes.size();
-      const uint64_t bootCycles = 16 + image.code.size() + (dataBytes + 7) / 8;
-      const auto words = imageWords(image);
-      if (words.size() + 1 > bootCycles)
-        throw std::runtime_error("spawn image does not fit the boot window");
-      tl.words.assign(words.begin(), words.end());
-      tl.bootCycle = t + bootCycles - 1;
-      tl.bootPc = image.entry;
-      tl.codeLen = uint32_t(image.code.size());
-      tl.booting = true;
+      tl.rom.start(exe_->images[tiles_[i].m->spawn_image_o], tiles_[i].m->spawn_arg_o, t);
     }
     // 4. rising edge
     for (uint32_t i = 0; i < n; ++i) {

@@ -20,6 +20,7 @@
 
 #include "xpu/Device.h"
 #include "xpu/Executable.h"
+#include "xpu/rtl/BootRom.h"
 #include "xpu/emu/BarrierUnit.h"
 #include "xpu/emu/Core.h"
 #include "xpu/emu/Network.h"
@@ -220,8 +221,8 @@ public:
       return t.core->pc();
     if (release_ && release_->cores[i])
       return t.m->pc_o + 1;
-    if (t.booting)
-      return t.bootPc;
+    if (t.rom.booting)
+      return t.rom.bootPc;
     return t.m->pc_o;
   }
 
@@ -356,11 +357,7 @@ public:
   }
 
 private:
-  struct Word {
-    bool imem = false;
-    uint32_t addr = 0;
-    uint64_t data = 0;
-  };
+  using Word = LoaderWord;
   struct Tile {
     std::unique_ptr<CnModel> m;                 // RTL core + NI, or
     std::unique_ptr<emu::NetworkInterface> ni;  // the model's
@@ -371,11 +368,8 @@ private:
     LinkCredit injCredit;
     uint64_t packetId = 0;
     uint32_t seq = 0;
-    // RTL spawn boot ROM
-    bool booting = false;
-    std::deque<Word> words;
-    uint64_t bootCycle = 0;
-    uint32_t bootPc = 0, bootArg = 0, codeLen = 0;
+    uint32_t bootPc = 0;  // RTL: entry of the image booted at load
+    BootRom rom;                        // RTL: a spawn boot in progress
     size_t image = SIZE_MAX;  // RTL: the image last booted (status lines)
   };
   struct Release {
@@ -386,22 +380,7 @@ private:
   static auto &sram(Tile &t) { return t.m->rootp->xpu_tile_core_ni__DOT__u_core__DOT__sram_q; }
   static const auto &sram(const Tile &t) { return t.m->rootp->xpu_tile_core_ni__DOT__u_core__DOT__sram_q; }
 
-  static std::vector<Word> imageWords(const ProgramImage &img) {
-    std::vector<Word> out;
-    for (uint32_t i = 0; i < img.code.size(); ++i)
-      out.push_back({true, i, img.code[i]});
-    std::map<uint32_t, uint64_t> words;
-    for (const DataSegment &seg : img.data)
-      for (uint32_t j = 0; j < seg.bytes.size(); ++j) {
-        const uint32_t a = seg.address + j;
-        uint64_t &w = words[a / 8];
-        w &= ~(uint64_t(0xFF) << (8 * (a % 8)));
-        w |= uint64_t(seg.bytes[j]) << (8 * (a % 8));
-      }
-    for (const auto &[addr, v] : words)
-      out.push_back({false, addr, v});
-    return out;
-  }
+
   static void hostEdge(Tile &t) {
     t.m->clk_i = 0;
     t.m->eval();
@@ -457,25 +436,7 @@ private:
       m.cycle_i = uint32_t(t);
       m.timestep_i = barrier_.timestep();
       m.bar_release_i = release_ && release_->cycle == t && release_->cores[i];
-      m.ld_we_i = 0;
-      m.boot_i = 0;
-      if (tl.booting) {
-        if (!tl.words.empty()) {
-          const Word w = tl.words.front();
-          tl.words.pop_front();
-          m.ld_we_i = 1;
-          m.ld_imem_i = w.imem;
-          m.ld_addr_i = w.addr;
-          m.ld_data_i = w.data;
-        }
-        if (t == tl.bootCycle) {
-          m.boot_i = 1;
-          m.boot_pc_i = tl.bootPc;
-          m.boot_arg_i = tl.bootArg;
-          m.code_len_i = tl.codeLen;
-          tl.booting = false;
-        }
-      }
+      tl.rom.drive(m, t);
       m.eval();
       // NI -> router: injection and the ejection consume
       const LinkFlit f = decodeFlit(m.inj_o.data());
@@ -503,20 +464,7 @@ private:
         --spawnsInFlight_;
       const bool spawnReq = m.spawn_req_o;
       if (spawnReq) {
-        const ProgramImage &image = exe_.images[m.spawn_image_o];
-        uint64_t dataBytes = 0;
-        for (const DataSegment &seg : image.data)
-          dataBytes += seg.bytes.size();
-        const uint64_t bootCycles = 16 + image.code.size() + (dataBytes + 7) / 8;
-        const auto words = imageWords(image);
-        if (words.size() + 1 > bootCycles)
-          throw std::runtime_error("spawn image does not fit the boot window");
-        tl.words.assign(words.begin(), words.end());
-        tl.bootCycle = t + bootCycles - 1;
-        tl.bootPc = image.entry;
-        tl.bootArg = m.spawn_arg_o;
-        tl.codeLen = uint32_t(image.code.size());
-        tl.booting = true;
+        tl.rom.start(exe_.images[m.spawn_image_o], m.spawn_arg_o, t);
         tl.image = m.spawn_image_o;
       }
       // router tick: its Local output / credit this cycle are the NI's inputs
@@ -580,7 +528,7 @@ private:
       for (uint32_t i = 0; stuck && i < n; ++i) {
         const Tile &tl = tiles_[i];
         const uint8_t st = tl.m ? tl.m->state_o : uint8_t(tl.core->state());
-        stuck = st != 1 && !tl.booting;
+        stuck = st != 1 && !tl.rom.booting;
       }
       stuck = stuck && quiescent();
       if (!stuck)
