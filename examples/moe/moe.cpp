@@ -18,6 +18,8 @@
 #include "xpu/emu/Report.h"
 #include "xpu/emu/Svg.h"
 
+#include "../common/ExampleSetup.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -367,19 +369,8 @@ int main(int argc, char **argv) {
   if (!cfg.capacity) cfg.capacity = std::max<uint32_t>(1, cfg.tokens * cfg.k / cfg.experts);
   if (cfg.capacity > cfg.tokens) return usageError("--capacity is more than the tokens per batch");
 
-  auto chip = xpu::loadChipDescriptor(chipPath);
-  if (!chip) {
-    std::cerr << chip.error().message << "\n";
-    return 1;
-  }
-  {
-    std::error_code ec;
-    std::filesystem::create_directories(outDir, ec);
-    if (ec) {
-      std::cerr << outDir << ": error: cannot create the directory: " << ec.message() << "\n";
-      return 1;
-    }
-  }
+  const auto chip = xpu::examples::loadChipAndOutputDir(chipPath, outDir);
+  if (!chip) return 1;
 
   const Data data = makeData(cfg);
   std::vector<MoeRouting> routings;

@@ -19,6 +19,8 @@
 #include "xpu/emu/Report.h"
 #include "xpu/emu/Svg.h"
 
+#include "../common/ExampleSetup.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -370,19 +372,8 @@ int main(int argc, char **argv) {
   else if (std::find(cfg.activities.begin(), cfg.activities.end(), heatActivity) == cfg.activities.end())
     return usageError("--heatmap-activity must be one of the --activity levels");
 
-  auto chip = xpu::loadChipDescriptor(chipPath);
-  if (!chip) {
-    std::cerr << chip.error().message << "\n";
-    return 1;
-  }
-  {
-    std::error_code ec;
-    std::filesystem::create_directories(outDir, ec);
-    if (ec) {
-      std::cerr << outDir << ": error: cannot create the directory: " << ec.message() << "\n";
-      return 1;
-    }
-  }
+  const auto chip = xpu::examples::loadChipAndOutputDir(chipPath, outDir);
+  if (!chip) return 1;
   const uint32_t P = cfg.columns(), cores = chip->width * chip->height;
   const uint32_t actorsPerColumn = 2 + std::min(cfg.fanout, 8u);
   std::printf("sheet %ux%u = %u columns of %u LIF neurons, %u projections each (event channels, K = 8): %u actors "

@@ -17,6 +17,8 @@
 #include "xpu/emu/Report.h"
 #include "xpu/emu/Svg.h"
 
+#include "../common/ExampleSetup.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -302,19 +304,8 @@ int main(int argc, char **argv) {
     return usageError("--max-workers " + std::to_string(cfg.maxWorkers) + ": at most " +
                       std::to_string(usefulWorkers) + " workers can be busy (ceil(jobs / jobs-per-worker))");
 
-  auto chip = xpu::loadChipDescriptor(chipPath);
-  if (!chip) {
-    std::cerr << chip.error().message << "\n";
-    return 1;
-  }
-  {
-    std::error_code ec;
-    std::filesystem::create_directories(outDir, ec);
-    if (ec) {
-      std::cerr << outDir << ": error: cannot create the directory: " << ec.message() << "\n";
-      return 1;
-    }
-  }
+  const auto chip = xpu::examples::loadChipAndOutputDir(chipPath, outDir);
+  if (!chip) return 1;
   std::vector<PoolOverflow> modes;
   if (modeArg != "drop") modes.push_back(PoolOverflow::Self);
   if (modeArg != "self") modes.push_back(PoolOverflow::Drop);
