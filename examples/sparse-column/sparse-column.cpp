@@ -723,6 +723,30 @@ int main(int argc, char **argv) {
     }
     std::printf("\n");
   }
+  // What the simulator pays for a busy and for an idle core-cycle: least
+  // squares of every step's CPU time over its busy and idle core-cycles
+  // (all runs, steps after the boot).
+  {
+    double s11 = 0, s12 = 0, s22 = 0, t1 = 0, t2 = 0;
+    uint32_t points = 0;
+    for (const RunResult &r : results)
+      for (size_t t = 1; t < r.steps.size(); ++t) {
+        const StepRecord &st = r.steps[t];
+        double busy = 0;
+        for (uint64_t b : st.busy) busy += double(b);
+        const double idle = double(st.cycles) * double(cores) - busy;
+        s11 += busy * busy, s12 += busy * idle, s22 += idle * idle;
+        t1 += busy * st.cpuSec, t2 += idle * st.cpuSec;
+        ++points;
+      }
+    const double det = s11 * s22 - s12 * s12;
+    if (points >= 2 && det > 0) {
+      const double perBusy = (t1 * s22 - t2 * s12) / det, perIdle = (s11 * t2 - s12 * t1) / det;
+      std::printf("\nsimulation cost (least squares over %u steps): %s ns per busy core-cycle, %s ns per idle "
+                  "core-cycle\n",
+                  points, fmt(perBusy * 1e9).c_str(), fmt(perIdle * 1e9, 2).c_str());
+    }
+  }
   if (!written) {
     std::cerr << outDir << ": error: cannot write the figures\n";
     return 1;
