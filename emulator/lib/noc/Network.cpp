@@ -929,6 +929,8 @@ void Network::ejectPop(uint32_t core, uint8_t vc, uint64_t now) {
 
 uint32_t Network::ejectOccupancy(uint32_t core) const { return impl_->ejFlits[core]; }
 
+const uint32_t *Network::ejectOccupancies() const { return impl_->ejFlits.data(); }
+
 void Network::tickRouter(uint32_t r, uint64_t now) {
   impl_->seen(r, now);
   impl_->tickRouter(impl_->routers[r], now);

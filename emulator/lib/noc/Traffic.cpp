@@ -238,6 +238,7 @@ TrafficEngine::TrafficEngine(const ChipDescriptor &chip, const TrafficConfig &cf
     }
   }
   net_ = std::make_unique<Network>(chip, groups_);
+  ejectCounts_ = net_->ejectOccupancies();
 
   packetProbability_ = std::min(1.0, cfg.injectionRate / meanPacketFlits(cfg));
   logNoPacket_ = packetProbability_ < 1.0 ? std::log1p(-packetProbability_) : 0.0;
@@ -337,6 +338,7 @@ void TrafficEngine::generate(Tile &tile, uint32_t self, uint64_t now) {
 
 void TrafficEngine::sink(Tile &tile, uint32_t self, uint64_t now) {
   // At most one flit per cycle, round-robin over VCs whose front arrived.
+  if (ejectCounts_[self] == 0) return;  // the common case: nothing to take
   uint8_t vc = 0;
   const Flit *f = net_->ejectNext(self, tile.sinkRR, now, vc);
   {

@@ -99,6 +99,7 @@ private:
   TrafficConfig cfg_;
   std::vector<MulticastGroup> groups_;
   std::unique_ptr<Network> net_;
+  const uint32_t *ejectCounts_ = nullptr;  // net_->ejectOccupancies()
   std::vector<Tile> tiles_;
   std::vector<uint16_t> xOf_, yOf_;  // core coordinates (no division per packet)
   std::vector<uint64_t> consumedBySource_;  // flits consumed in the window, by source

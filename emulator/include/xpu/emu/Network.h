@@ -93,6 +93,10 @@ public:
   void ejectPop(uint32_t core, uint8_t vc, uint64_t now);
   /// Flits in core `core`'s ejection buffers (arrived or still on the link).
   uint32_t ejectOccupancy(uint32_t core) const;
+  /// The same for every core, [core], valid for the network's lifetime: a
+  /// caller polling every tile every cycle tests it inline and calls
+  /// ejectNext only when a flit is there.
+  const uint32_t *ejectOccupancies() const;
 
   // ---- clocking ----
   /// Evaluates router `r` for cycle `now` (allocation and switch traversal).
