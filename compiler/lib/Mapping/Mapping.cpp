@@ -506,25 +506,31 @@ Expected<Routing> routeMessages(const ActorGraph &g, const ChipDescriptor &chip,
     }
   }
 
-  // Mixture of experts: one dispatch message router -> expert and one reply
-  // expert -> router per expert and step, each of at most `capacity` tokens
-  // (the actual length varies per step; `bytes` is the largest). Replies
-  // from distinct experts share the router's mailboxes, up to their depth.
+  // Hub actors -- a moe router and its experts, a pool dispatcher and its
+  // workers: per spoke and step one dispatch message hub -> spoke and one
+  // reply spoke -> hub, each of at most `items` entries (the actual length
+  // varies per step; `bytes` is the largest). Replies from distinct spokes
+  // share the hub's mailboxes, up to their depth (drained by source core).
   for (uint32_t ai = 0; ai < g.actors.size(); ++ai) {
     const Actor &a = g.actors[ai];
-    if (a.kind != ActorKind::Moe) continue;
-    uint32_t router = ~0u;
-    std::vector<uint32_t> experts;
+    if (a.kind != ActorKind::Moe && a.kind != ActorKind::Pool) continue;
+    const bool moe = a.kind == ActorKind::Moe;
+    uint32_t hub = ~0u;
+    std::vector<uint32_t> spokes;
     for (uint32_t i = 0; i < parts.size(); ++i) {
       if (parts[i].actor != ai) continue;
-      if (parts[i].index == 0) router = i;
-      else experts.push_back(i);
+      if (parts[i].index == 0) hub = i;
+      else spokes.push_back(i);
     }
-    const uint32_t dispatch = moeDispatchBytes(a.moe), reply = moeReplyBytes(a.moe);
+    const uint32_t dispatch = moe ? moeDispatchBytes(a.moe) : poolDispatchBytes(a.pool);
+    const uint32_t reply = moe ? moeReplyBytes(a.moe) : poolReplyBytes(a.pool);
+    const uint32_t items = moe ? a.moe.capacity : a.pool.jobsPerWorker;
     if (std::max(dispatch, reply) > chip.maxMessageBytes)
-      return Error{a.pointer + ": moe actor '" + a.name + "' sends up to " + std::to_string(std::max(dispatch, reply)) +
-                   " bytes between its router and an expert (capacity x (2 + in or out)), more than max_message_bytes (" +
-                   std::to_string(chip.maxMessageBytes) + ")"};
+      return Error{a.pointer + ": " + kindName(a.kind) + " actor '" + a.name + "' sends up to " +
+                   std::to_string(std::max(dispatch, reply)) + " bytes between its " +
+                   (moe ? "router and an expert (capacity x (2 + in or out))"
+                        : "dispatcher and a worker (jobs_per_worker x features or outputs)") +
+                   ", more than max_message_bytes (" + std::to_string(chip.maxMessageBytes) + ")"};
     auto message = [&](uint32_t channel, uint32_t src, uint32_t dst, uint32_t bytes) -> std::optional<Error> {
       auto mb = takeShared({parts[dst].core}, parts[src].core, Mailbox::SharedMoe);
       if (!mb) return mb.error();
@@ -533,55 +539,16 @@ Expected<Routing> routeMessages(const ActorGraph &g, const ChipDescriptor &chip,
       m.srcPart = src;
       m.dstParts = {dst};
       m.begin = 0;
-      m.end = a.moe.capacity;
+      m.end = items;
       m.bytes = bytes;
       m.mailbox = *mb;
       r.messages.push_back(std::move(m));
       return std::nullopt;
     };
-    for (uint32_t e : experts)
-      if (auto err = message(kMoeDispatchChannel, router, e, dispatch)) return *err;
-    for (uint32_t e : experts)
-      if (auto err = message(kMoeReplyChannel, e, router, reply)) return *err;
-  }
-
-  // Pools: per worker and step one dispatch message (its jobs, possibly
-  // none) and one reply; replies of distinct workers share the
-  // dispatcher's mailboxes, up to their depth (drained by source core, as
-  // moe replies are).
-  for (uint32_t ai = 0; ai < g.actors.size(); ++ai) {
-    const Actor &a = g.actors[ai];
-    if (a.kind != ActorKind::Pool) continue;
-    uint32_t dispatcher = ~0u;
-    std::vector<uint32_t> workers;
-    for (uint32_t i = 0; i < parts.size(); ++i) {
-      if (parts[i].actor != ai) continue;
-      if (parts[i].index == 0) dispatcher = i;
-      else workers.push_back(i);
-    }
-    const uint32_t dispatch = poolDispatchBytes(a.pool), reply = poolReplyBytes(a.pool);
-    if (std::max(dispatch, reply) > chip.maxMessageBytes)
-      return Error{a.pointer + ": pool actor '" + a.name + "' sends up to " + std::to_string(std::max(dispatch, reply)) +
-                   " bytes between its dispatcher and a worker (jobs_per_worker x features or outputs), more than "
-                   "max_message_bytes (" + std::to_string(chip.maxMessageBytes) + ")"};
-    auto message = [&](uint32_t channel, uint32_t src, uint32_t dst, uint32_t bytes) -> std::optional<Error> {
-      auto mb = takeShared({parts[dst].core}, parts[src].core, Mailbox::SharedMoe);
-      if (!mb) return mb.error();
-      Message m;
-      m.channel = channel;
-      m.srcPart = src;
-      m.dstParts = {dst};
-      m.begin = 0;
-      m.end = a.pool.jobsPerWorker;
-      m.bytes = bytes;
-      m.mailbox = *mb;
-      r.messages.push_back(std::move(m));
-      return std::nullopt;
-    };
-    for (uint32_t w : workers)
-      if (auto err = message(kPoolDispatchChannel, dispatcher, w, dispatch)) return *err;
-    for (uint32_t w : workers)
-      if (auto err = message(kPoolReplyChannel, w, dispatcher, reply)) return *err;
+    for (uint32_t sp : spokes)
+      if (auto err = message(moe ? kMoeDispatchChannel : kPoolDispatchChannel, hub, sp, dispatch)) return *err;
+    for (uint32_t sp : spokes)
+      if (auto err = message(moe ? kMoeReplyChannel : kPoolReplyChannel, sp, hub, reply)) return *err;
   }
   return r;
 }
