@@ -1,5 +1,7 @@
 // Placement by simulated annealing, its cost, lower bound and link loads
 // (Mapping.h), on hand-checked cases and on random actor graphs.
+#include "PlacementCases.h"
+
 #include "xpu/compiler/Mapping.h"
 #include "xpu/compiler/RandomGraph.h"
 
@@ -14,12 +16,7 @@ using namespace xpu::graph;
 
 namespace {
 
-ChipDescriptor chip(uint32_t w, uint32_t h) {
-  ChipDescriptor c;
-  c.width = w;
-  c.height = h;
-  return c;
-}
+ChipDescriptor chip(uint32_t w, uint32_t h) { return test::chipOf(w, h); }
 
 uint32_t hops(const ChipDescriptor &c, uint32_t a, uint32_t b) {
   return uint32_t(std::abs(int(c.coreX(a)) - int(c.coreX(b))) + std::abs(int(c.coreY(a)) - int(c.coreY(b))));
@@ -61,35 +58,16 @@ uint64_t bruteForceCost(const ActorGraph &g, const ChipDescriptor &chip, const s
   return cost;
 }
 
-struct Case {
-  ActorGraph g;
-  ChipDescriptor c;
-  std::vector<Partition> parts;
-};
+using Case = test::PlacementCase;
 
 /// Random graph, partitioned with a compute budget so actors split, on a
 /// chip with room to spare.
 Case randomCase(uint64_t seed) {
-  RandomGraphOptions o;
-  o.seed = seed;
-  o.maxActors = 4 + uint32_t(seed % 9);
-  o.maxWidth = 40;
-  Case k{randomActorGraph(o), chip(4 + uint32_t(seed % 5), 3 + uint32_t(seed % 4)), {}};
-  PartitionOptions po;
-  po.maxElementsPerCore = 8 + uint32_t(seed % 3) * 8;
-  auto parts = partitionGraph(k.g, k.c, po);
-  EXPECT_TRUE(parts) << parts.error().message;
-  if (parts) k.parts = *parts;
-  while (k.parts.size() > k.c.numCores()) k.c = chip(k.c.width + 1, k.c.height + 1);
-  return k;
+  return test::partitionedRandomGraph(seed, 4 + uint32_t(seed % 9), 40, 4 + uint32_t(seed % 5), 3 + uint32_t(seed % 4), 8 + uint32_t(seed % 3) * 8);
 }
 
 void expectValid(const ChipDescriptor &c, const std::vector<Partition> &parts, uint32_t spare = 0) {
-  std::set<uint32_t> cores;
-  for (const Partition &p : parts) {
-    EXPECT_LT(p.core, c.numCores() - spare);
-    EXPECT_TRUE(cores.insert(p.core).second) << "two partitions on core " << p.core;
-  }
+  test::expectValidPlacement(c, parts, spare);
 }
 
 } // namespace

@@ -2,6 +2,8 @@
 // deterministic per seed, never worse than greedy, better than annealing
 // from greedy on a lattice; and the lower bound against every placement of
 // tiny chips (exhaustive) and random placements of larger graphs.
+#include "PlacementCases.h"
+
 #include "xpu/compiler/Mapping.h"
 #include "xpu/compiler/RandomGraph.h"
 
@@ -16,33 +18,13 @@ using namespace xpu::graph;
 
 namespace {
 
-ChipDescriptor chip(uint32_t w, uint32_t h) {
-  ChipDescriptor c;
-  c.width = w;
-  c.height = h;
-  return c;
-}
+ChipDescriptor chip(uint32_t w, uint32_t h) { return test::chipOf(w, h); }
 
-struct Case {
-  ActorGraph g;
-  ChipDescriptor c;
-  std::vector<Partition> parts;
-};
+using Case = test::PlacementCase;
 
 /// A random graph split into many slices (enough to coarsen: >= 32).
 Case bigCase(uint64_t seed) {
-  RandomGraphOptions o;
-  o.seed = seed;
-  o.maxActors = 6 + uint32_t(seed % 7);
-  o.maxWidth = 64;
-  Case k{randomActorGraph(o), chip(8 + uint32_t(seed % 5), 6 + uint32_t(seed % 6)), {}};
-  PartitionOptions po;
-  po.maxElementsPerCore = 4 + uint32_t(seed % 3) * 2;
-  auto parts = partitionGraph(k.g, k.c, po);
-  EXPECT_TRUE(parts) << parts.error().message;
-  if (parts) k.parts = *parts;
-  while (k.parts.size() > k.c.numCores()) k.c = chip(k.c.width + 1, k.c.height + 1);
-  return k;
+  return test::partitionedRandomGraph(seed, 6 + uint32_t(seed % 7), 64, 8 + uint32_t(seed % 5), 6 + uint32_t(seed % 6), 4 + uint32_t(seed % 3) * 2);
 }
 
 /// A chains x depth lattice of LIF populations: (c, d) sums a projection
@@ -107,11 +89,7 @@ ActorGraph lattice(uint32_t chains, uint32_t depth) {
 }
 
 void expectValid(const ChipDescriptor &c, const std::vector<Partition> &parts, uint32_t spare = 0) {
-  std::set<uint32_t> cores;
-  for (const Partition &p : parts) {
-    EXPECT_LT(p.core, c.numCores() - spare);
-    EXPECT_TRUE(cores.insert(p.core).second) << "two partitions on core " << p.core;
-  }
+  test::expectValidPlacement(c, parts, spare);
 }
 
 } // namespace
