@@ -1,5 +1,6 @@
 // Mixture-of-experts actors: reference semantics on hand-computed cases,
 // JSON diagnostics, and partition / traffic / route (no MLIR).
+#include "ParseErrors.h"
 #include "GraphBuilders.h"
 #include "xpu/compiler/ActorGraph.h"
 #include "xpu/compiler/DeadlockCheck.h"
@@ -89,13 +90,7 @@ json moeJson() {
   })");
 }
 
-std::string parseError(const json &j) {
-  auto g = parseActorGraph(j, "g.json", ".");
-  EXPECT_FALSE(g) << j.dump();
-  return g ? "" : g.error().message;
-}
-
-#define EXPECT_HAS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)
+using test::parseError;
 
 } // namespace
 

@@ -1,5 +1,6 @@
 // Pool actors (spawn): reference semantics on hand-computed steps, JSON
 // diagnostics, and partition / placement on spare cores / route (no MLIR).
+#include "ParseErrors.h"
 #include "GraphBuilders.h"
 #include "xpu/compiler/ActorGraph.h"
 #include "xpu/compiler/DeadlockCheck.h"
@@ -153,13 +154,7 @@ json poolJson() {
   })");
 }
 
-std::string parseError(const json &j) {
-  auto g = parseActorGraph(j, "g.json", ".");
-  EXPECT_FALSE(g) << j.dump();
-  return g ? "" : g.error().message;
-}
-
-#define EXPECT_HAS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)
+using test::parseError;
 
 } // namespace
 
