@@ -33,6 +33,7 @@
 
 #include "../RtlRouterPorts.h"
 #include "xpu/rtl/BootRom.h"
+#include "xpu/rtl/RunLoop.h"
 
 #include "xpu/ChipDescriptor.h"
 #include "xpu/Device.h"
@@ -142,7 +143,7 @@ public:
     waitCount_ = 0;
     latency_ = chip_.effectiveBarrierLatency() ? chip_.effectiveBarrierLatency() : 1;
     release_.reset();
-    stepStop_.reset();
+    steps_ = {};
     spawnsInFlight_ = 0;
     faultSeen_.assign(n, 0);
     newFault_ = false;
@@ -233,7 +234,7 @@ public:
   }
 
 private:
-  enum class Mode { Cycles, Steps, UntilHalt };
+  using Mode = RunMode;
 
   struct Tile {
     std::unique_ptr<Model> m;
@@ -468,68 +469,31 @@ private:
       waiting_.assign(n, 0);
       waitCount_ = 0;
       ++timestep_;
-      if (stepTarget_ && timestep_ >= *stepTarget_) {
-        stepStop_ = r.cycle - 1;
-        stepTarget_.reset();
-      }
+      steps_.released(r.cycle, timestep_);
     }
     cycle_ = t + 1;
   }
 
   RunResult run(Mode mode, uint64_t amount, uint64_t maxCycles) {
-    RunResult r;
     if (!exe_) {
+      RunResult r;
       r.report = "no executable loaded";
       return r;
     }
     if (!started_)
       boot();
-    const uint64_t start = cycle_;
-    uint64_t limit = std::numeric_limits<uint64_t>::max();
-    if (mode == Mode::Cycles)
-      limit = start + amount;
-    else if (maxCycles)
-      limit = start + maxCycles;
-    stepTarget_.reset();
-    stepStop_.reset();
-    if (mode == Mode::Steps)
-      stepTarget_ = timestep_ + uint32_t(amount);
-    if (mode == Mode::Steps && amount == 0) {
-      r.status = RunStatus::StepsDone;
-    } else if (mode == Mode::Cycles && amount == 0) {
-      r.status = RunStatus::CyclesDone;
-    } else if (finished()) {
-      r.status = RunStatus::Halted;
-    } else {
-      while (true) {
-        const uint64_t now = cycle_;
-        step();
-        if (newFault_) {
-          newFault_ = false;
-          r.status = RunStatus::Fault;
-          r.report = statusReport();
-          break;
-        }
-        if (finished()) {
-          r.status = RunStatus::Halted;
-          break;
-        }
-        if (stepStop_ && *stepStop_ <= now) {
-          stepStop_.reset();
-          r.status = RunStatus::StepsDone;
-          break;
-        }
-        if (cycle_ >= limit) {
-          r.status = mode == Mode::Cycles ? RunStatus::CyclesDone : RunStatus::CycleLimit;
-          break;
-        }
-      }
-    }
-    stepTarget_.reset();
-    r.cycles = cycle_;
-    r.ranCycles = cycle_ - start;
-    r.timestep = timestep_;
-    return r;
+    RunHooks h;
+    h.cycle = [this] { return cycle_; };
+    h.timestep = [this] { return timestep_; };
+    h.step = [this] { step(); };
+    h.fault = [this](std::string &report) {
+      if (!newFault_) return false;
+      newFault_ = false;
+      report = statusReport();
+      return true;
+    };
+    h.finished = [this] { return finished(); };
+    return runLoop(h, steps_, mode, amount, maxCycles);
   }
 
   struct Release {
@@ -549,8 +513,7 @@ private:
   uint32_t waitCount_ = 0;
   uint32_t latency_ = 1;
   std::optional<Release> release_;
-  std::optional<uint32_t> stepTarget_;
-  std::optional<uint64_t> stepStop_;
+  StepStop steps_;
   uint32_t spawnsInFlight_ = 0;
   std::vector<uint8_t> faultSeen_;
   bool newFault_ = false;

@@ -21,6 +21,7 @@
 #include "xpu/Device.h"
 #include "xpu/Executable.h"
 #include "xpu/rtl/BootRom.h"
+#include "xpu/rtl/RunLoop.h"
 #include "xpu/emu/BarrierUnit.h"
 #include "xpu/emu/Core.h"
 #include "xpu/emu/Network.h"
@@ -226,68 +227,28 @@ public:
     return t.m->pc_o;
   }
 
-  enum class Mode { Cycles, Steps, UntilHalt };
-  /// The emulator's run semantics (EmulatorBackend::run without watchdog
-  /// and progress): Cycles runs `amount` cycles; Steps stops just before the
-  /// release cycle of the `amount`-th barrier release from now; UntilHalt
-  /// runs until every core halted; maxCycles (0 = none) limits Steps and
-  /// UntilHalt relative to the start. Fault, finished and steps are checked
-  /// after every cycle, in the emulator's order.
+  using Mode = RunMode;
+  /// The emulator's run semantics (RunLoop.h), with this mesh's watchdog.
   RunResult run(Mode mode, uint64_t amount, uint64_t maxCycles) {
-    RunResult r;
-    const uint64_t start = now_;
-    uint64_t limit = std::numeric_limits<uint64_t>::max();
-    if (mode == Mode::Cycles)
-      limit = start + amount;
-    else if (maxCycles)
-      limit = start + maxCycles;
-    stepTarget_.reset();
-    stepStop_.reset();
-    if (mode == Mode::Steps)
-      stepTarget_ = barrier_.timestep() + uint32_t(amount);
-    if (mode == Mode::Steps && amount == 0) {
-      r.status = RunStatus::StepsDone;
-    } else if (mode == Mode::Cycles && amount == 0) {
-      r.status = RunStatus::CyclesDone;
-    } else if (finished()) {
-      r.status = RunStatus::Halted;
-    } else {
-      while (true) {
-        const uint64_t t = now_;
-        step();
-        if (newFault_) {
-          newFault_ = false;
-          r.status = RunStatus::Fault;
-          break;
-        }
-        if (finished()) {
-          r.status = RunStatus::Halted;
-          break;
-        }
-        if (stepStop_ && *stepStop_ <= t) {
-          stepStop_.reset();
-          r.status = RunStatus::StepsDone;
-          break;
-        }
-        if (now_ >= limit) {
-          r.status = mode == Mode::Cycles ? RunStatus::CyclesDone : RunStatus::CycleLimit;
-          break;
-        }
-        if (watchdog_ && stuckSince_ && now_ >= *stuckSince_ + watchdog_) {
-          r.status = RunStatus::Deadlock;
-          r.report = "deadlock: every live core blocked, network and NIs empty, no barrier "
-                     "release or spawn pending for " + std::to_string(now_ - *stuckSince_) +
-                     " cycles (cycles " + std::to_string(*stuckSince_) + ".." +
-                     std::to_string(now_ - 1) + ")\n";
-          break;
-        }
-      }
-    }
-    stepTarget_.reset();
-    r.cycles = now_;
-    r.ranCycles = now_ - start;
-    r.timestep = barrier_.timestep();
-    return r;
+    RunHooks h;
+    h.cycle = [this] { return now_; };
+    h.timestep = [this] { return barrier_.timestep(); };
+    h.step = [this] { step(); };
+    h.fault = [this](std::string &) {
+      const bool f = newFault_;
+      newFault_ = false;
+      return f;
+    };
+    h.finished = [this] { return finished(); };
+    h.extraStop = [this](RunResult &r) {
+      if (!watchdog_ || !stuckSince_ || now_ < *stuckSince_ + watchdog_) return false;
+      r.status = RunStatus::Deadlock;
+      r.report = "deadlock: every live core blocked, network and NIs empty, no barrier "
+                 "release or spawn pending for " + std::to_string(now_ - *stuckSince_) +
+                 " cycles (cycles " + std::to_string(*stuckSince_) + ".." + std::to_string(now_ - 1) + ")\n";
+      return true;
+    };
+    return runLoop(h, steps_, mode, amount, maxCycles);
   }
   /// runUntilHalt: Halted / Fault / CycleLimit (maxCycles 0 = no limit).
   RunResult runUntilHalt(uint64_t maxCycles) { return run(Mode::UntilHalt, 0, maxCycles); }
@@ -517,10 +478,7 @@ private:
             tiles_[c].core->releaseBarrier(rel->cycle);
         }
         release_ = r;
-        if (stepTarget_ && barrier_.timestep() >= *stepTarget_) {
-          stepStop_ = rel->cycle - 1;
-          stepTarget_.reset();
-        }
+        steps_.released(rel->cycle, barrier_.timestep());
       }
     }
     if (watchdog_) {
@@ -572,8 +530,7 @@ private:
   uint32_t spawnsInFlight_ = 0;
   uint32_t live_ = 0;
   bool newFault_ = false;
-  std::optional<uint32_t> stepTarget_;
-  std::optional<uint64_t> stepStop_;
+  StepStop steps_;
   uint64_t watchdog_ = 0;
   std::optional<uint64_t> stuckSince_;
 };
