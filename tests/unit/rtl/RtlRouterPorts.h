@@ -2,6 +2,7 @@
 // (rtl/xpu_pkg.sv: flit_link_t, credit_t), for any of its parameter sets.
 #pragma once
 
+#include "xpu/rtl/PortBits.h"
 #include <algorithm>
 #include <cstdint>
 #include <verilated.h>
@@ -34,27 +35,9 @@ struct LinkCredit {
   uint8_t vc = 0;
 };
 
-inline void putBits(uint32_t *w, unsigned lsb, unsigned width, uint64_t v) {
-  for (unsigned done = 0; done < width;) {
-    const unsigned bit = lsb + done, wi = bit / 32, off = bit % 32;
-    const unsigned n = std::min(32 - off, width - done);
-    const uint32_t mask = (n == 32 ? ~0u : ((1u << n) - 1)) << off;
-    w[wi] = (w[wi] & ~mask) | ((uint32_t(v >> done) << off) & mask);
-    done += n;
-  }
-}
+using ::xpu::rtl::putBits;
 
-inline uint64_t getBits(const uint32_t *w, unsigned lsb, unsigned width) {
-  uint64_t v = 0;
-  for (unsigned done = 0; done < width;) {
-    const unsigned bit = lsb + done, wi = bit / 32, off = bit % 32;
-    const unsigned n = std::min(32 - off, width - done);
-    const uint64_t chunk = (w[wi] >> off) & (n == 32 ? ~0u : ((1u << n) - 1));
-    v |= chunk << done;
-    done += n;
-  }
-  return v;
-}
+using ::xpu::rtl::getBits;
 
 template <class M> void setInFlit(M &m, unsigned port, const LinkFlit &f) {
   uint32_t *w = m.in_i.data();

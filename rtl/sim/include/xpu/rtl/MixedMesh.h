@@ -18,6 +18,7 @@
 //   - rising edge.
 #pragma once
 
+#include "xpu/rtl/PortBits.h"
 #include "xpu/Device.h"
 #include "xpu/Executable.h"
 #include "xpu/rtl/BootRom.h"
@@ -56,26 +57,8 @@ struct LinkCredit {
   bool valid = false;
   uint8_t vc = 0;
 };
-inline void putBits(uint32_t *w, unsigned lsb, unsigned width, uint64_t v) {
-  for (unsigned done = 0; done < width;) {
-    const unsigned bit = lsb + done, wi = bit / 32, off = bit % 32;
-    const unsigned n = std::min(32 - off, width - done);
-    const uint32_t mask = (n == 32 ? ~0u : ((1u << n) - 1)) << off;
-    w[wi] = (w[wi] & ~mask) | ((uint32_t(v >> done) << off) & mask);
-    done += n;
-  }
-}
-inline uint64_t getBits(const uint32_t *w, unsigned lsb, unsigned width) {
-  uint64_t v = 0;
-  for (unsigned done = 0; done < width;) {
-    const unsigned bit = lsb + done, wi = bit / 32, off = bit % 32;
-    const unsigned n = std::min(32 - off, width - done);
-    const uint64_t chunk = (w[wi] >> off) & (n == 32 ? ~0u : ((1u << n) - 1));
-    v |= chunk << done;
-    done += n;
-  }
-  return v;
-}
+using ::xpu::rtl::putBits;
+using ::xpu::rtl::getBits;
 } // namespace mixed_detail
 
 template <class CnModel> class MixedMesh final : public emu::ChipServices {
