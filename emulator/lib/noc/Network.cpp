@@ -367,6 +367,24 @@ struct ConservationChecker {
     return true;
   }
 
+  /// A model packet's head enters external router `at`: the `copies` copies
+  /// delivered through it leave the checked domain (counted as delivered).
+  void onLeave(uint32_t at, const Flit &f, uint32_t hint, uint32_t copies) {
+    const uint32_t r = hint < records.size() && records[hint].live &&
+                               records[hint].packetId == f.packetId
+                           ? hint
+                           : table.find(f.packetId);
+    const auto where = [&] { return "external router " + std::to_string(at) + " received "; };
+    if (r == PacketTable::kNone)
+      violation(where() + flitText(f) + " which is not in flight (duplicated, or never injected)");
+    LivePacket &p = records[r];
+    if (copies > p.copiesLeft)
+      violation(where() + flitText(f) + " carrying " + std::to_string(copies) +
+                " copies of a packet with " + std::to_string(p.copiesLeft) + " left to deliver");
+    p.copiesLeft -= copies;
+    if (p.copiesLeft == 0) retire(r);
+  }
+
   void checkAllDelivered() const {
     if (table.size() == 0) return;
     std::ostringstream os;
@@ -382,6 +400,9 @@ struct ConservationChecker {
     violation(os.str());
   }
 };
+
+// Checker record of a flit an external router emitted: trusted, not checked.
+constexpr uint32_t kExternalRecord = PacketTable::kNone - 1;
 
 // --------------------------------------------------------------------------
 struct Network::Impl {
@@ -426,6 +447,19 @@ struct Network::Impl {
   std::function<void(uint32_t, uint8_t, uint8_t, uint64_t)> onCredit;
   std::vector<std::vector<uint8_t>> tables;
   ConservationChecker checker;
+
+  // External routers (allocated by the first setExternalRouter): the packet
+  // each (router, output port, VC) is sending, for the bookkeeping fields of
+  // the flits it emits, and per router the credits it is owed.
+  struct ExternalStream {
+    bool inPacket = false;
+    uint64_t packetId = 0;
+    uint32_t nextSeq = 0;
+    uint64_t created = 0;
+  };
+  std::vector<ExternalStream> extStreams;  // [(router * kNumPorts + port) * V + vc]
+  std::vector<uint32_t> extOwed;           // [router]
+  uint64_t extPackets = 0;
 
   Impl(Network &n, const std::vector<MulticastGroup> &groups, const std::vector<MulticastRoute> &routes)
       : net(n) {
@@ -820,7 +854,61 @@ struct Network::Impl {
     }
   }
   void tickRouter(Router &rt, uint64_t now) {
-    if (rt.flits) (this->*tickFn)(rt, now);
+    if (rt.flits && !rt.external) (this->*tickFn)(rt, now);
+  }
+
+  /// Copies of a packet delivered through router `r` (the head `f` entering
+  /// it): 1 for unicast, the Local bits of its multicast subtree from `r`.
+  uint32_t copiesThrough(uint32_t r, const Flit &f) const {
+    const PacketHeader h = unpackHeader(f.data[0]);
+    if (!h.mcast) return 1;
+    uint32_t copies = 0;
+    std::vector<uint32_t> todo{r};
+    for (uint32_t steps = 0; !todo.empty() && steps <= N; ++steps) {  // a tree: N routers at most
+      const uint32_t x = todo.back();
+      todo.pop_back();
+      const uint8_t mask = h.dest < tables[x].size() ? tables[x][h.dest] : 0;
+      for (uint32_t p = 0; p < kNumPorts; ++p) {
+        if (!((mask >> p) & 1)) continue;
+        if (p == kLocal) ++copies;
+        else if (routers[x].neighbor[p] >= 0) todo.push_back(uint32_t(routers[x].neighbor[p]));
+      }
+    }
+    return copies;
+  }
+
+  /// describeBuffers for an external router: its link queues.
+  void describeExternal(std::ostream &os, uint32_t r) const {
+    const Impl &m = *this;
+    const Router &rt = m.routers[r];
+    for (uint32_t p = 1; p < kNumPorts; ++p)
+      for (uint32_t v = 0; v < m.V; ++v) {
+        const uint32_t q = p * m.V + v;
+        const InputVc &st = rt.in[q];
+        const OutputVc &ov = rt.out[q];
+        if (!st.count && !ov.pendCount) continue;
+        os << "external router " << r << " (" << rt.x << "," << rt.y << ") " << portName(uint8_t(p))
+           << " VC " << v << ":";
+        for (uint32_t i = 0; i < st.count; ++i) {
+          const FlitSlot &s = rt.slots[size_t(q) * m.cap + ((st.head + i) & m.capMask)];
+          os << (i ? ", " : " link in [") << flitText(m.pool[s.flit]) << " @" << s.arrival;
+        }
+        if (st.count) os << "]";
+        if (ov.pendCount) os << " " << ov.pendCount << " credit(s) towards it";
+        os << "\n";
+      }
+    if (m.extOwed[r]) os << "external router " << r << ": " << m.extOwed[r] << " credit(s) owed\n";
+  }
+
+  Router &externalRouter(uint32_t r, uint8_t port, const char *what) {
+    if (r >= N || !routers[r].external)
+      throw std::invalid_argument(std::string(what) + ": router " + std::to_string(r) +
+                                  " is not external");
+    if (port == kLocal || port >= kNumPorts || routers[r].neighbor[port] < 0 ||
+        routers[uint32_t(routers[r].neighbor[port])].external)
+      throw std::invalid_argument(std::string(what) + ": router " + std::to_string(r) + " port " +
+                                  portName(port) + " has no model neighbour");
+    return routers[r];
   }
   /// Into the Local input port (port 0: the VC index is the queue index
   /// whatever V is).
@@ -863,6 +951,10 @@ void Network::inject(uint32_t core, const Flit &f, uint64_t now) {
   Impl &m = *impl_;
   m.seen(core, now);
   const uint32_t q = core * m.V + f.vc;
+  if (__builtin_expect(m.routers[core].external, false))
+    throw std::logic_error("core " + std::to_string(core) +
+                           " injected into an external router's Local port (it belongs to the "
+                           "external tile)");
   if (f.vc >= m.V)
     violation("core " + std::to_string(core) + " injected on VC " + std::to_string(f.vc));
   OutputVc &cc = m.injCredits[q];
@@ -914,8 +1006,13 @@ void Network::ejectPop(uint32_t core, uint8_t vc, uint64_t now) {
   if (!er.count || s.arrival > now)
     violation("core " + std::to_string(core) + " popped an empty ejection buffer (VC " +
               std::to_string(vc) + ")");
-  if (m.checker.onEject(core, vc, m.pool[s.flit], m.poolRecord[s.flit]))
+  const uint32_t record = m.poolRecord[s.flit];
+  if (__builtin_expect(record == kExternalRecord, false)) {
+    // Emitted by an external router: trusted (see Network.h).
+    if (m.pool[s.flit].tail) ++stats_.packetCopiesEjected;
+  } else if (m.checker.onEject(core, vc, m.pool[s.flit], record)) {
     ++stats_.packetCopiesEjected;
+  }
   m.freeFlit(s.flit);
   er.head = uint8_t((er.head + 1) & m.ejMask);
   --er.count;
@@ -980,6 +1077,10 @@ std::string Network::describeBuffers() const {
   std::ostringstream os;
   for (uint32_t r = 0; r < m.N; ++r) {
     const Router &rt = m.routers[r];
+    if (rt.external) {
+      m.describeExternal(os, r);
+      continue;
+    }
     for (uint32_t p = 0; p < kNumPorts; ++p)
       for (uint32_t v = 0; v < m.V; ++v) {
         const uint32_t q = p * m.V + v;
@@ -1005,6 +1106,143 @@ std::string Network::describeBuffers() const {
     }
   }
   return os.str();
+}
+
+// --------------------------------------------------------------------------
+// External routers.
+
+void Network::setExternalRouter(uint32_t r) {
+  Impl &m = *impl_;
+  if (r >= m.N)
+    throw std::invalid_argument("setExternalRouter: router " + std::to_string(r) +
+                                " outside the mesh");
+  if (stats_.bufferWrites != 0 || stats_.flitsInjected != 0)
+    throw std::logic_error("setExternalRouter: router " + std::to_string(r) +
+                           " must be made external before any traffic");
+  if (m.extStreams.empty()) {
+    m.extStreams.assign(size_t(m.N) * kNumPorts * m.V, {});
+    m.extOwed.assign(m.N, 0);
+  }
+  m.routers[r].external = true;
+}
+
+bool Network::isExternalRouter(uint32_t r) const {
+  return r < impl_->N && impl_->routers[r].external;
+}
+
+bool Network::takeExternalFlit(uint32_t r, uint8_t inPort, uint64_t now, Flit &f) {
+  Impl &m = *impl_;
+  Router &rt = m.externalRouter(r, inPort, "takeExternalFlit");
+  bool found = false;
+  for (uint32_t v = 0; v < m.V; ++v) {
+    const uint32_t q = inPort * m.V + v;
+    InputVc &st = rt.in[q];
+    if (!st.count) continue;
+    const FlitSlot &s = rt.slots[size_t(q) * m.cap + st.head];
+    if (s.arrival > now + 1) continue;
+    if (s.arrival < now + 1 || found)
+      violation("external router " + std::to_string(r) + " " + portName(inPort) + " link: " +
+                flitText(m.pool[s.flit]) + " was due on the link during cycle " +
+                std::to_string(s.arrival - 1) + ", taken at " + std::to_string(now) +
+                (found ? " with another flit (two flits on one link)" : " (cycle skipped)"));
+    f = m.pool[s.flit];
+    const uint32_t record = m.poolRecord[s.flit];
+    if (f.head && record != kExternalRecord)
+      m.checker.onLeave(r, f, record, m.copiesThrough(r, f));
+    m.freeFlit(s.flit);
+    st.head = uint16_t((st.head + 1) & m.capMask);
+    --st.count;
+    --rt.flits;
+    --m.routerFlits;
+    found = true;
+  }
+  return found;
+}
+
+bool Network::takeExternalCredit(uint32_t r, uint8_t outPort, uint64_t now, uint8_t &vc) {
+  Impl &m = *impl_;
+  Router &rt = m.externalRouter(r, outPort, "takeExternalCredit");
+  bool found = false;
+  for (uint32_t v = 0; v < m.V; ++v) {
+    const uint32_t q = outPort * m.V + v;
+    OutputVc &ov = rt.out[q];
+    if (!ov.pendCount) continue;
+    const uint64_t when = rt.creditTime[size_t(q) * m.cap + ov.pendHead];
+    if (when > now + 1) continue;
+    if (when < now + 1 || found)
+      violation("external router " + std::to_string(r) + " " + portName(outPort) +
+                " link: credit for VC " + std::to_string(v) + " was due during cycle " +
+                std::to_string(when - 1) + ", taken at " + std::to_string(now) +
+                (found ? " with another credit" : " (cycle skipped)"));
+    ov.pendHead = uint16_t((ov.pendHead + 1) & m.capMask);
+    --ov.pendCount;
+    --m.extOwed[r];
+    vc = uint8_t(v);
+    found = true;
+  }
+  return found;
+}
+
+void Network::externalFlit(uint32_t r, uint8_t outPort, const Flit &f, uint64_t now) {
+  Impl &m = *impl_;
+  m.externalRouter(r, outPort, "externalFlit");
+  const auto where = [&] {
+    return "external router " + std::to_string(r) + " " + portName(outPort) + " VC " +
+           std::to_string(f.vc) + " at cycle " + std::to_string(now) + ": ";
+  };
+  if (f.vc >= m.V) violation(where() + "VC out of range");
+  Impl::ExternalStream &es = m.extStreams[(size_t(r) * kNumPorts + outPort) * m.V + f.vc];
+  Flit g = f;
+  if (!es.inPacket) {
+    if (!f.head) violation(where() + "body flit without a head");
+    const PacketHeader h = unpackHeader(f.data[0]);
+    es.packetId = (uint64_t(h.source) << 40) | (uint64_t(1) << 39) | ++m.extPackets;
+    es.nextSeq = 0;
+    es.created = now;
+  } else if (f.head) {
+    violation(where() + "head flit inside packet " + std::to_string(es.packetId) +
+              " (packets interleaved on a VC)");
+  }
+  g.packetId = es.packetId;
+  g.seq = es.nextSeq++;
+  g.createdCycle = es.created;
+  es.inPacket = !f.tail;
+
+  Router &dn = m.routers[uint32_t(m.routers[r].neighbor[outPort])];
+  const uint8_t in = opposite(outPort);
+  const uint32_t q = in * m.V + f.vc;
+  if (dn.in[q].count >= m.D)
+    violation(where() + "sent into a full buffer of router " + std::to_string(dn.id) +
+              " (credit protocol broken)");
+  const uint8_t flags = uint8_t((f.head ? kFlitHead : 0) | (f.tail ? kFlitTail : 0) |
+                                (f.head && ((f.data[0] >> 56) & 1) ? kFlitMcast : 0));
+  // pushInput<1> with port 0 indexes ring `q` directly, whatever V is.
+  m.pushInput<1>(dn, 0, q, m.newFlit(g, kExternalRecord), flags,
+                 flags == kFlitHead || flags == (kFlitHead | kFlitTail) ? uint16_t(f.data[0]) : 0,
+                 now + m.L);
+  ++m.extOwed[r];
+  ++stats_.flitHops;
+  ++stats_.linkFlits[r][outPort];
+  if (now - stats_.windowBegin < stats_.windowEnd - stats_.windowBegin)
+    ++stats_.windowLinkFlits[r][outPort];
+}
+
+void Network::externalCredit(uint32_t r, uint8_t inPort, uint8_t vc, uint64_t now) {
+  Impl &m = *impl_;
+  m.externalRouter(r, inPort, "externalCredit");
+  Router &up = m.routers[uint32_t(m.routers[r].neighbor[inPort])];
+  const uint32_t uq = opposite(inPort) * m.V + vc;
+  OutputVc &ov = up.out[uq];
+  if (vc >= m.V || ov.credits + ov.pendCount >= m.D)
+    violation("external router " + std::to_string(r) + " " + portName(inPort) +
+              " returned a credit for VC " + std::to_string(vc) + " at cycle " +
+              std::to_string(now) + " that router " + std::to_string(up.id) + " is not owed");
+  Impl::pushCredit(ov, &up.creditTime[size_t(uq) * m.cap], m.capMask, now + m.L);
+}
+
+bool Network::externalIdle(uint32_t r) const {
+  const Impl &m = *impl_;
+  return m.routers[r].flits == 0 && (m.extOwed.empty() || m.extOwed[r] == 0);
 }
 
 void Network::checkAllDelivered() const { impl_->checker.checkAllDelivered(); }

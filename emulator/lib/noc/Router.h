@@ -88,6 +88,11 @@ struct Router {
   std::array<uint16_t, kNumPorts> inRR{};   // last VC granted per input port
   std::array<uint16_t, kNumPorts> outRR{};  // last input port granted per output port
   uint32_t flits = 0;                       // flits in (or travelling to) the input buffers
+  // External router (Network::setExternalRouter): never ticked; its input
+  // rings only queue the flits its model neighbours send over the links
+  // (taken by the driver with takeExternalFlit), and its output credit rings
+  // only queue the credits they return (takeExternalCredit).
+  bool external = false;
   const uint8_t *mcTable = nullptr;         // mask per group id
   uint32_t mcTableSize = 0;
 };

@@ -100,10 +100,12 @@ public:
 
   // ---- clocking ----
   /// Evaluates router `r` for cycle `now` (allocation and switch traversal).
+  /// Does nothing for an external router.
   void tickRouter(uint32_t r, uint64_t now);
-  /// Ticks every router for cycle `now`.
+  /// Ticks every (non-external) router for cycle `now`.
   void tick(uint64_t now);
-  /// True if router `r` holds no flit and expects none: it can sleep.
+  /// True if router `r` holds no flit and expects none: it can sleep. For an
+  /// external router: no flit is queued on its input links.
   bool routerIdle(uint32_t r) const;
   /// routerIdle(r) and no flit in core r's ejection buffers (arrived or on
   /// the link): neither the router nor the NI's receive side has work.
@@ -132,7 +134,67 @@ public:
   void setCreditCallback(std::function<void(uint32_t router, uint8_t inPort, uint8_t vc,
                                             uint64_t now)> cb);
 
-  /// No flit anywhere: router buffers, links, ejection buffers.
+  // ---- external routers (docs/noc.md "External routers") ----
+  // A router simulated outside the network (e.g. a Verilated xpu_router, or
+  // a whole RTL tile with its NI and core), driven cycle by cycle by its
+  // owner with the RTL router's timing contract (docs/rtl.md section 2): a
+  // link of latency L is L - 1 register stages, so what a model neighbour
+  // sends at s is on the external router's link input during s + L - 1 and
+  // in its buffer at s + L, exactly when a model router would have it.
+  // The network keeps no state for it beyond those link queues; its Local
+  // port belongs to the external tile (inject/ejectPop for that core are not
+  // used; inject throws). Per cycle `now` the driver, after every model
+  // router adjacent to `r` has been ticked for `now` (with L = 1 a link is a
+  // wire, so their traversals at `now` are on the link during `now`):
+  //   takeExternalFlit / takeExternalCredit for each side -> link_in_i /
+  //   link_credit_i; and, in any order, externalFlit / externalCredit with
+  //   link_out_o / link_credit_o of cycle `now` (registered outputs).
+  // A queued flit or credit not taken during its cycle is a driver error
+  // (std::logic_error): the driver must step `r` every cycle unless
+  // externalIdle(r) and the external router itself is empty. The wake
+  // callback fires for `r` when a flit is queued to an empty `r` with
+  // `when` = its arrival cycle (link_in_i carries it during when - 1).
+  //
+  // Conservation checker: the network cannot see inside an external tile
+  // (its NI injects and ejects there), so an external router is a boundary.
+  // A model packet whose head enters it has the copies delivered through it
+  // (its Local output and the subtree of its multicast route) counted as
+  // delivered; flits the external router emits are trusted: they get a fresh
+  // packetId ((source << 40) | 1 << 39 | n), seq numbers per packet and
+  // createdCycle = the cycle they leave the external router, and are not
+  // checked at ejection. What crosses an RTL router is checked by comparing
+  // against an all-model run (tests/unit/rtl/ExternalRouterCosimTest.cpp).
+
+  /// Marks router `r` external. Only before any traffic (throws
+  /// std::logic_error otherwise); a link between two external routers is
+  /// the driver's business (the network never sees it).
+  void setExternalRouter(uint32_t r);
+  bool isExternalRouter(uint32_t r) const;
+  /// The flit external router `r`'s input link `inPort` (East..South)
+  /// carries during `now` (a model neighbour sent it at now + 1 - L; it is
+  /// in r's buffer at now + 1): returns true and fills `f` (all fields,
+  /// bookkeeping included), or false for an idle link.
+  bool takeExternalFlit(uint32_t r, uint8_t inPort, uint64_t now, Flit &f);
+  /// The credit external router `r`'s output `outPort` receives during
+  /// `now` (the neighbour freed the slot at now + 1 - L; usable by r at
+  /// now + 1): returns true and sets `vc`, or false.
+  bool takeExternalCredit(uint32_t r, uint8_t outPort, uint64_t now, uint8_t &vc);
+  /// External router `r` sends `f` (payload, vc, head, tail) on output
+  /// `outPort` during `now`: it enters the neighbour's input buffer at
+  /// now + L (route computed there, wake callback as for a model link).
+  /// Throws std::logic_error if the neighbour's buffer has no room (the
+  /// external router broke the credit protocol) or packets interleave on a VC.
+  void externalFlit(uint32_t r, uint8_t outPort, const Flit &f, uint64_t now);
+  /// External router `r` frees a slot of input (`inPort`, `vc`) during
+  /// `now`: the credit reaches the neighbour's output at now + L.
+  void externalCredit(uint32_t r, uint8_t inPort, uint8_t vc, uint64_t now);
+  /// No flit queued towards external router `r` and no credit owed to it
+  /// (every flit it sent has had its credit taken back).
+  bool externalIdle(uint32_t r) const;
+
+  /// No flit anywhere: router buffers, links (including links towards
+  /// external routers), ejection buffers. The contents of external routers
+  /// are their driver's to add.
   bool quiescent() const;
   const NetworkStats &stats() const { return stats_; }
   /// Link counters restricted to switch traversals at cycles in [begin, end).
