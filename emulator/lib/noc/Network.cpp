@@ -1044,6 +1044,15 @@ void Network::tick(uint64_t now) {
   }
 }
 
+void Network::tickRouters(uint32_t first, uint64_t mask, uint64_t now) {
+  Impl &m = *impl_;
+  for (; mask; mask &= mask - 1) {
+    const uint32_t r = first + uint32_t(__builtin_ctzll(mask));
+    m.seen(r, now);
+    m.tickRouter(m.routers[r], now);
+  }
+}
+
 bool Network::routerIdle(uint32_t r) const { return impl_->routers[r].flits == 0; }
 
 bool Network::tileIdle(uint32_t r) const {

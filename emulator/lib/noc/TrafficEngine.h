@@ -31,6 +31,18 @@ public:
   uint32_t numTiles() const { return uint32_t(tiles_.size()); }
 
   void tickTile(uint32_t t, uint64_t now);
+  /// The plain driver's state for up to 64 consecutive tiles.
+  struct TileBlock {
+    uint32_t base = 0;     // first tile
+    uint64_t awake = 0;    // bit i: tile base + i is busy or was woken by the network
+    uint64_t nextGen = 0;  // no tile of the block generates before this cycle
+  };
+  /// The plain driver's cycle for one block: the same as tickTile for every
+  /// awake tile and every tile whose generation cycle has come, done kind of
+  /// work by kind of work (sinks, generation, injection, routers) over bit
+  /// masks; then clears the awake bits of the tiles that are idle
+  /// (!tileBusy). Do not mix with tickTile on the same engine.
+  void tickTiles(TileBlock &b, uint64_t now);
   /// The tile must be ticked next cycle (router, ejection or source busy).
   bool tileBusy(uint32_t t) const;
   /// Next cycle the tile creates a packet (kNever if none).

@@ -104,6 +104,9 @@ public:
   void tickRouter(uint32_t r, uint64_t now);
   /// Ticks every (non-external) router for cycle `now`.
   void tick(uint64_t now);
+  /// tickRouter(first + i, now) for every bit i set in `mask`, in one call
+  /// (external routers skipped).
+  void tickRouters(uint32_t first, uint64_t mask, uint64_t now);
   /// True if router `r` holds no flit and expects none: it can sleep. For an
   /// external router: no flit is queued on its input links.
   bool routerIdle(uint32_t r) const;

@@ -54,5 +54,18 @@ TEST(NocTrafficSystemC, MatchesPlainDriverMostlyIdle) {
   expectIdentical(makeChip(8, 8, 2, 4, 1, 3), cfg);
 }
 
+TEST(NocTrafficSystemC, MatchesPlainDriverSeveralTileBlocks) {
+  // 72 tiles: the plain driver works on blocks of 64 tiles (a full one and
+  // a partial one), with flits, credits and wake-ups crossing between them.
+  TrafficConfig cfg;
+  cfg.injectionRate = 0.15;
+  cfg.packetFlits = 1;
+  cfg.packetFlitsMax = 3;
+  cfg.seed = 11;
+  cfg.warmupCycles = 300;
+  cfg.measureCycles = 1500;
+  expectIdentical(makeChip(9, 8, 2, 4, 1, 2), cfg);
+}
+
 } // namespace
 } // namespace xpu::emu::test
