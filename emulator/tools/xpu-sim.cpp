@@ -76,11 +76,16 @@ Program options:
                          all-model run. Needs a build with XPU_ENABLE_RTL=ON
                          and a chip with a Verilated model (2x2 or 4x4 with
                          the core/NoC parameters of examples/chips/2x2.json).
-                         Plain C++ loop, not SystemC: no --vcd, --vcd-tiles,
-                         --trace, --heatmap or progress lines; --stats writes
-                         cycles, timesteps and per-core state and pc only;
-                         --watchdog N stops when for N cycles every live core
-                         is blocked and the network is empty.
+  --rtl-routers all|X,Y;X,Y...
+                         these tiles are whole Verilated RTL tiles
+                         (rtl/xpu_tile.sv: router, NI and core), external
+                         routers of the network model; with --rtl-tiles, the
+                         tiles in both lists are whole. Needs router_latency 1.
+                         The RTL tiles are tiles of the SystemC emulator:
+                         --stats (RTL cores: state, pc and cycle accounting;
+                         no instruction, message or energy counters), --vcd,
+                         --vcd-tiles, --trace, --heatmap and the watchdog
+                         work as without the flag.
 
 Traffic options (network only, docs/noc.md):
   --traffic PATTERN      uniform, transpose, bitcomp, bitrev, hotspot or neighbor
@@ -160,6 +165,8 @@ struct Options {
   uint64_t watchdog = 100000;
   bool haveRtlTiles = false;
   std::string rtlTiles; // "all" or "x,y;x,y..."
+  bool haveRtlRouters = false;
+  std::string rtlRouters; // whole RTL tiles: "all" or "x,y;x,y..."
   // traffic
   std::string traffic;
   bool haveRate = false;
@@ -246,10 +253,6 @@ int runProgramMode(const Options &o) {
     return usageError("no executable given");
   if (o.haveCycles && o.haveSteps)
     return usageError("--cycles and --steps are exclusive");
-  if (o.haveRtlTiles && (!o.vcdPath.empty() || !o.vcdTiles.empty() || !o.tracePath.empty() ||
-                         !o.heatmap.empty()))
-    return usageError("--rtl-tiles runs without SystemC: --vcd, --vcd-tiles, --trace and "
-                      "--heatmap are not available with it");
   std::error_code ec;
   if (std::filesystem::is_directory(o.program, ec))
     return inputError(o.program + ": is a directory, not an executable");
@@ -317,18 +320,30 @@ int runProgramMode(const Options &o) {
   }
   std::unique_ptr<xpu::Backend> backend;
   xpu::emu::EmulatorBackend *emu = nullptr;
-  if (o.haveRtlTiles) {
+  if (o.haveRtlTiles || o.haveRtlRouters) {
 #ifdef XPU_HAVE_RTL_SIM
     xpu::rtl::MixedOptions mo;
-    if (o.rtlTiles != "all") {
+    if (o.haveRtlTiles && o.rtlTiles != "all") {
       std::vector<uint32_t> ids;
       if (int rc = parseTiles("--rtl-tiles", o.rtlTiles, ids))
         return rc;
       if (ids.empty())
         return usageError("--rtl-tiles expects 'all' or X,Y;X,Y;...");
       mo.rtlTiles = ids;
+    } else if (!o.haveRtlTiles) {
+      mo.rtlTiles = std::vector<uint32_t>{}; // --rtl-routers alone
     }
-    backend = xpu::rtl::makeMixedBackend(bo, mo);
+    if (o.haveRtlRouters) {
+      if (o.rtlRouters == "all") {
+        mo.allWhole = true;
+      } else {
+        if (int rc = parseTiles("--rtl-routers", o.rtlRouters, mo.wholeTiles))
+          return rc;
+        if (mo.wholeTiles.empty())
+          return usageError("--rtl-routers expects 'all' or X,Y;X,Y;...");
+      }
+    }
+    backend = xpu::rtl::makeMixedBackend(bo, mo, eo);
 #else
     return usageError("--rtl-tiles needs RTL tiles, but this xpu-sim was built without "
                       "them (configure with -DXPU_ENABLE_RTL=ON and Verilator installed)");
@@ -342,6 +357,10 @@ int runProgramMode(const Options &o) {
   dev.emplace(std::move(backend));
   if (auto err = dev->load(*exe))
     return inputError(o.program + ": " + err->message);
+#ifdef XPU_HAVE_RTL_SIM
+  if (o.haveRtlTiles || o.haveRtlRouters) // its emulator exists from the load on
+    emu = xpu::rtl::mixedEmulator(dev->backend());
+#endif
 
   for (const std::string &spec : o.inputs) {
     const auto eq = spec.find('=');
@@ -495,6 +514,10 @@ int realMain(int argc, char **argv) {
       if (!value(o.rtlTiles))
         return usageError("--rtl-tiles needs 'all' or a tile list X,Y;X,Y;...");
       o.haveRtlTiles = true;
+    } else if (a == "--rtl-routers") {
+      if (!value(o.rtlRouters))
+        return usageError("--rtl-routers needs 'all' or a tile list X,Y;X,Y;...");
+      o.haveRtlRouters = true;
     } else if (a == "--watchdog") {
       if (int rc = number(o.watchdog)) return rc;
     } else if (a == "--traffic") {
@@ -532,7 +555,7 @@ int realMain(int argc, char **argv) {
     }
   }
   if (!o.traffic.empty()) {
-    if (o.haveRtlTiles)
+    if (o.haveRtlTiles || o.haveRtlRouters)
       return usageError("--rtl-tiles runs programs; it does not apply to --traffic");
     return runTrafficMode(o);
   }
@@ -562,7 +585,9 @@ void runRtlCompanion(char **argv) {
 int main(int argc, char **argv) {
 #if !defined(XPU_HAVE_RTL_SIM) && defined(XPU_RTL_SIM_COMPANION)
   for (int i = 1; i < argc; ++i)
-    if (std::string_view(argv[i]).rfind("--rtl-tiles", 0) == 0) runRtlCompanion(argv);
+    if (std::string_view(argv[i]).rfind("--rtl-tiles", 0) == 0 ||
+        std::string_view(argv[i]).rfind("--rtl-routers", 0) == 0)
+      runRtlCompanion(argv);
 #endif
   // SystemC prints a banner on stdout at elaboration unless told not to.
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);

@@ -1,81 +1,34 @@
-// xpu::rtl::makeMixedBackend: MixedMesh (xpu/rtl/MixedMesh.h) behind the
-// runtime Backend interface, for the Verilated parameter points of
-// rtl/CMakeLists.txt (the example chips' core/NoC parameters, 2x2 and 4x4).
-#include "xpu/rtl/MixedBackend.h"
+// xpu::rtl::makeMixedBackend: emu::EmulatorBackend with RtlCoreNiTile on
+// the chosen tiles, for the Verilated parameter points of rtl/CMakeLists.txt
+// (the example chips' core/NoC parameters, 2x2 and 4x4).
 
-#include "xpu/rtl/MixedMesh.h"
-
+// The --cc models first: verilated.h must not see SystemC's headers (it
+// would switch to SystemC time, unlike the XpuRtl library it links with).
 #include "Vxpu_tile_core_ni_2x2.h"
 #include "Vxpu_tile_core_ni_4x4.h"
 #include "Vxpu_tile_core_ni_2x2___024root.h"
 #include "Vxpu_tile_core_ni_4x4___024root.h"
+#include "Vxpu_tile_2x2.h"
+#include "Vxpu_tile_4x4.h"
+#include "Vxpu_tile_2x2___024root.h"
+#include "Vxpu_tile_4x4___024root.h"
 
-#include "xpu/emu/Core.h"
+#include "xpu/rtl/MixedBackend.h"
 
-#include <cmath>
+#include "xpu/emu/Mesh.h"
+#include "xpu/rtl/RtlCoreNiTile.h"
+#include "xpu/rtl/RtlWholeMeshTile.h"
+
 #include <set>
 
 namespace xpu::rtl {
 
 namespace {
 
-// The Verilated parameters (rtl/CMakeLists.txt, "the tile"): core and NI
-// parameters of examples/chips/{2x2,4x4}.json. Router latency, link latency,
-// barrier latency and the clock are the network model's and may differ.
-bool coreNiParamsMatch(const ChipDescriptor &c) {
-  return c.sramBytes == 65536 && c.imemInstructions == 4096 && c.vectorLanes == 16 &&
-         c.mailboxes == 8 && c.mailboxDepth == 4 && c.maxMessageBytes == 256 &&
-         c.virtualChannels == 2 && c.bufferDepth == 4 && c.flitBytes == 8 &&
-         c.multicastGroups == 64;
-}
-
-class Impl {
-public:
-  virtual ~Impl() = default;
-  virtual std::optional<Error> writeSram(uint32_t core, uint32_t address, const uint8_t *data,
-                                         size_t size) = 0;
-  virtual std::vector<uint8_t> readSram(uint32_t core) const = 0;
-  virtual RunResult run(int mode, uint64_t amount, uint64_t maxCycles) = 0;
-  virtual uint64_t cycle() const = 0;
-  virtual uint32_t timestep() const = 0;
-  virtual uint8_t coreState(uint32_t core) const = 0;
-  virtual uint32_t corePc(uint32_t core) const = 0;
-  virtual uint8_t coreFault(uint32_t core) const = 0;
-  virtual bool isRtl(uint32_t core) const = 0;
-  virtual std::string describe(uint32_t core) const = 0;
-};
-
-template <class Model> class ImplT final : public Impl {
-public:
-  ImplT(const Executable &exe, std::set<uint32_t> rtl, uint64_t watchdog)
-      : mesh_(exe, std::move(rtl)) {
-    mesh_.setWatchdog(watchdog);
-  }
-  std::optional<Error> writeSram(uint32_t core, uint32_t address, const uint8_t *data,
-                                 size_t size) override {
-    return mesh_.writeSram(core, address, data, size);
-  }
-  std::vector<uint8_t> readSram(uint32_t core) const override { return mesh_.readSram(core); }
-  RunResult run(int mode, uint64_t amount, uint64_t maxCycles) override {
-    return mesh_.run(typename MixedMesh<Model>::Mode(mode), amount, maxCycles);
-  }
-  uint64_t cycle() const override { return mesh_.cycle(); }
-  uint32_t timestep() const override { return mesh_.timestep(); }
-  uint8_t coreState(uint32_t c) const override { return mesh_.coreState(c); }
-  uint32_t corePc(uint32_t c) const override { return mesh_.corePc(c); }
-  uint8_t coreFault(uint32_t c) const override { return mesh_.coreFault(c); }
-  bool isRtl(uint32_t c) const override { return mesh_.isRtl(c); }
-  std::string describe(uint32_t c) const override { return mesh_.describe(c); }
-
-private:
-  MixedMesh<Model> mesh_;
-};
-
-using Mode = MixedMesh<Vxpu_tile_core_ni_2x2>::Mode;
-
 class MixedBackend final : public Backend {
 public:
-  MixedBackend(const BackendOptions &o, const MixedOptions &m) : options_(o), mixed_(m) {}
+  MixedBackend(const BackendOptions &o, const MixedOptions &m, const emu::EmulatorOptions &e)
+      : options_(o), mixed_(m), emuOptions_(e) {}
 
   std::string name() const override { return "mixed-rtl"; }
 
@@ -84,139 +37,177 @@ public:
       return err;
     const ChipDescriptor &c = exe.chip;
     std::set<uint32_t> rtl;
+    std::set<uint32_t> whole;
+    auto inMesh = [&](uint32_t id) -> std::optional<Error> {
+      if (id >= c.numCores())
+        return Error{"RTL tile " + std::to_string(id) + " is outside the " +
+                     std::to_string(c.width) + "x" + std::to_string(c.height) + " mesh"};
+      return std::nullopt;
+    };
+    for (uint32_t id : mixed_.wholeTiles) {
+      if (auto err = inMesh(id))
+        return err;
+      whole.insert(id);
+    }
+    if (mixed_.allWhole)
+      for (uint32_t id = 0; id < c.numCores(); ++id)
+        whole.insert(id);
     if (mixed_.rtlTiles) {
       for (uint32_t id : *mixed_.rtlTiles) {
-        if (id >= c.numCores())
-          return Error{"RTL tile " + std::to_string(id) + " is outside the " +
-                       std::to_string(c.width) + "x" + std::to_string(c.height) + " mesh"};
+        if (auto err = inMesh(id))
+          return err;
         rtl.insert(id);
       }
-    } else {
+    } else if (whole.empty()) {
       for (uint32_t id = 0; id < c.numCores(); ++id)
         rtl.insert(id);
     }
-    if (!coreNiParamsMatch(c) || !((c.width == 2 && c.height == 2) ||
-                                   (c.width == 4 && c.height == 4)))
+    for (uint32_t id : whole)
+      rtl.erase(id);
+    if (!whole.empty() && c.routerLatency != 1)
+      return Error{"whole RTL tiles need router_latency 1 (the RTL router's pipeline); this "
+                   "chip has " + std::to_string(c.routerLatency)};
+    if (!mixedChipSupported(c))
       return Error{"no Verilated core + NI model for this chip ('" + c.name + "', " +
                    std::to_string(c.width) + "x" + std::to_string(c.height) +
                    "); RTL tiles exist for " + mixedSupportedChips()};
-    exe_ = std::make_shared<const Executable>(exe);
-    impl_.reset();
-    if (c.width == 2)
-      impl_ = std::make_unique<ImplT<Vxpu_tile_core_ni_2x2>>(*exe_, std::move(rtl),
-                                                          options_.watchdogCycles);
-    else
-      impl_ = std::make_unique<ImplT<Vxpu_tile_core_ni_4x4>>(*exe_, std::move(rtl),
-                                                          options_.watchdogCycles);
+    for (const MailboxConfig &m : exe.mailboxPolicies)
+      if ((rtl.count(m.core) || whole.count(m.core)) && m.capacity != 0 &&
+          m.capacity != c.mailboxDepth)
+        return Error{"mailbox " + std::to_string(m.mailbox) + " of RTL tile " +
+                     std::to_string(m.core) + " has capacity " + std::to_string(m.capacity) +
+                     "; the RTL NI's mailboxes hold mailbox_depth (" +
+                     std::to_string(c.mailboxDepth) + ") messages"};
+    // Every core gets the RTL alternatives at elaboration (the first load
+    // of the process); each backend's loads select theirs.
+    emu::EmulatorOptions eo = emuOptions_;
+    eo.name = "mixed-rtl";
+    eo.alternatives = rtlTileAlternatives(c.width);
+    for (uint32_t id : rtl)
+      eo.tileImplementations[id] = "rtl";
+    for (uint32_t id : whole)
+      eo.tileImplementations[id] = "rtl_tile";
+    if (!emu_ || rtl != rtl_ || whole != whole_)
+      emu_ = std::make_unique<emu::EmulatorBackend>(options_, eo);
+    if (auto err = emu_->load(exe))
+      return err;
+    rtl_ = rtl;
+    whole_ = whole;
     return std::nullopt;
   }
 
   std::optional<Error> writeSram(uint32_t core, uint32_t address, const uint8_t *data,
                                  size_t size) override {
-    if (auto err = checkAccess(core, address, size))
-      return err;
-    return impl_->writeSram(core, address, data, size);
+    if (!emu_)
+      return Error{"no executable loaded"};
+    return emu_->writeSram(core, address, data, size);
   }
   std::optional<Error> readSram(uint32_t core, uint32_t address, uint8_t *data,
                                 size_t size) const override {
-    if (auto err = checkAccess(core, address, size))
-      return err;
-    const std::vector<uint8_t> s = impl_->readSram(core);
-    std::copy_n(s.begin() + address, size, data);
-    return std::nullopt;
+    if (!emu_)
+      return Error{"no executable loaded"};
+    return emu_->readSram(core, address, data, size);
   }
-
-  RunResult runCycles(uint64_t cycles) override { return run(Mode::Cycles, cycles, 0); }
+  RunResult runCycles(uint64_t cycles) override {
+    return emu_ ? emu_->runCycles(cycles) : notLoaded();
+  }
   RunResult runSteps(uint64_t steps, uint64_t maxCycles) override {
-    return run(Mode::Steps, steps, maxCycles);
+    return emu_ ? emu_->runSteps(steps, maxCycles) : notLoaded();
   }
-  RunResult runUntilHalt(uint64_t maxCycles) override { return run(Mode::UntilHalt, 0, maxCycles); }
+  RunResult runUntilHalt(uint64_t maxCycles) override {
+    return emu_ ? emu_->runUntilHalt(maxCycles) : notLoaded();
+  }
 
+  /// The emulator's statistics, plus which tiles are RTL (and which of
+  /// them include their router).
   nlohmann::json stats() const override {
-    if (!impl_)
+    if (!emu_)
       return nlohmann::json::object();
-    const ChipDescriptor &chip = exe_->chip;
-    nlohmann::json j;
-    j["backend"] = "mixed-rtl";
-    j["cycles"] = impl_->cycle();
-    j["clock_mhz"] = chip.clockMhz;
-    j["time_us"] = std::round(double(impl_->cycle()) / chip.clockMhz * 1e6) / 1e6;
-    j["timesteps"] = impl_->timestep();
-    j["mesh"] = {{"width", chip.width}, {"height", chip.height}};
-    nlohmann::json rtl = nlohmann::json::array(), cores = nlohmann::json::array();
-    for (uint32_t i = 0; i < chip.numCores(); ++i) {
-      if (impl_->isRtl(i))
-        rtl.push_back(i);
-      const uint8_t st = impl_->coreState(i);
-      nlohmann::json c = {{"id", i},
-                          {"x", chip.coreX(i)},
-                          {"y", chip.coreY(i)},
-                          {"rtl", impl_->isRtl(i)},
-                          {"state", emu::coreStateName(emu::CoreState(st))},
-                          {"pc", impl_->corePc(i)}};
-      if (st == uint8_t(emu::CoreState::Faulted))
-        c["fault"] = sem::faultName(sem::Fault(impl_->coreFault(i)));
-      cores.push_back(std::move(c));
+    nlohmann::json j = emu_->stats();
+    if (j.empty())
+      return j;
+    std::set<uint32_t> all = rtl_;
+    all.insert(whole_.begin(), whole_.end());
+    j["rtl_tiles"] = nlohmann::json(std::vector<uint32_t>(all.begin(), all.end()));
+    if (!whole_.empty())
+      j["rtl_routers"] = nlohmann::json(std::vector<uint32_t>(whole_.begin(), whole_.end()));
+    for (nlohmann::json &c : j["cores"]) {
+      const uint32_t id = c["id"].get<uint32_t>();
+      c["rtl"] = all.count(id) > 0;
+      if (whole_.count(id))
+        c["rtl_router"] = true;
     }
-    j["rtl_tiles"] = std::move(rtl);
-    j["cores"] = std::move(cores);
     return j;
   }
-
   std::string statusReport() const override {
-    if (!impl_)
-      return "no executable loaded\n";
-    std::string s = "cycle " + std::to_string(impl_->cycle()) + ", timestep " +
-                    std::to_string(impl_->timestep()) + "\ncores:\n";
-    for (uint32_t i = 0; i < exe_->chip.numCores(); ++i)
-      s += "  " + impl_->describe(i) + (impl_->isRtl(i) ? " [rtl]" : "") + "\n";
-    return s;
+    return emu_ ? emu_->statusReport() : "no executable loaded\n";
   }
-  uint64_t cycle() const override { return impl_ ? impl_->cycle() : 0; }
-  uint32_t timestep() const override { return impl_ ? impl_->timestep() : 0; }
+  uint64_t cycle() const override { return emu_ ? emu_->cycle() : 0; }
+  uint32_t timestep() const override { return emu_ ? emu_->timestep() : 0; }
+
+  emu::EmulatorBackend *emulator() { return emu_.get(); }
 
 private:
-  std::optional<Error> checkAccess(uint32_t core, uint32_t address, size_t size) const {
-    if (!impl_)
-      return Error{"no executable loaded"};
-    const ChipDescriptor &c = exe_->chip;
-    if (core >= c.numCores())
-      return Error{"core " + std::to_string(core) + " is outside the mesh"};
-    if (uint64_t(address) + size > c.sramBytes)
-      return Error{"SRAM window " + std::to_string(address) + "+" + std::to_string(size) +
-                   " of core " + std::to_string(core) + " is outside its " +
-                   std::to_string(c.sramBytes) + " bytes"};
-    return std::nullopt;
-  }
-  RunResult run(Mode mode, uint64_t amount, uint64_t maxCycles) {
-    if (!impl_) {
-      RunResult r;
-      r.status = RunStatus::Error;
-      r.report = "no executable loaded";
-      return r;
-    }
-    RunResult r = impl_->run(int(mode), amount, maxCycles);
-    if (r.status == RunStatus::Fault) {  // as emu::Watchdog::faults
-      for (uint32_t i = 0; i < exe_->chip.numCores(); ++i)
-        if (impl_->coreState(i) == uint8_t(emu::CoreState::Faulted))
-          r.report += "fault: " + impl_->describe(i) + "\n";
-    } else if (r.status == RunStatus::Deadlock) {
-      r.report += statusReport();
-    }
+  static RunResult notLoaded() {
+    RunResult r;
+    r.status = RunStatus::Error;
+    r.report = "no executable loaded";
     return r;
   }
 
   BackendOptions options_;
   MixedOptions mixed_;
-  std::shared_ptr<const Executable> exe_;
-  std::unique_ptr<Impl> impl_;
+  emu::EmulatorOptions emuOptions_;
+  std::unique_ptr<emu::EmulatorBackend> emu_;
+  std::set<uint32_t> rtl_, whole_; // RTL core + NI tiles, whole RTL tiles
 };
 
 } // namespace
 
+std::vector<emu::TileAlternative> rtlTileAlternatives(uint32_t meshWidth) {
+  emu::TileAlternative coreNi;
+  coreNi.name = "rtl";
+  coreNi.factory = [meshWidth](sc_core::sc_module_name name, emu::Mesh &mesh,
+                               uint32_t id) -> std::unique_ptr<emu::MeshTile> {
+    if (meshWidth == 2)
+      return std::make_unique<RtlCoreNiTile<Vxpu_tile_core_ni_2x2>>(name, mesh, id);
+    if (meshWidth == 4)
+      return std::make_unique<RtlCoreNiTile<Vxpu_tile_core_ni_4x4>>(name, mesh, id);
+    return nullptr;
+  };
+  emu::TileAlternative whole;
+  whole.name = "rtl_tile";
+  whole.factory = [meshWidth](sc_core::sc_module_name name, emu::Mesh &mesh,
+                              uint32_t id) -> std::unique_ptr<emu::MeshTile> {
+    if (meshWidth == 2)
+      return std::make_unique<RtlWholeMeshTile<Vxpu_tile_2x2>>(name, mesh, id);
+    if (meshWidth == 4)
+      return std::make_unique<RtlWholeMeshTile<Vxpu_tile_4x4>>(name, mesh, id);
+    return nullptr;
+  };
+  return {coreNi, whole};
+}
+
 std::unique_ptr<Backend> makeMixedBackend(const BackendOptions &options,
-                                          const MixedOptions &mixedOptions) {
-  return std::make_unique<MixedBackend>(options, mixedOptions);
+                                          const MixedOptions &mixedOptions,
+                                          const emu::EmulatorOptions &emulatorOptions) {
+  return std::make_unique<MixedBackend>(options, mixedOptions, emulatorOptions);
+}
+
+emu::EmulatorBackend *mixedEmulator(Backend &backend) {
+  auto *m = dynamic_cast<MixedBackend *>(&backend);
+  return m ? m->emulator() : nullptr;
+}
+
+// The Verilated parameters (rtl/CMakeLists.txt, "the tile"): core and NI
+// parameters of examples/chips/{2x2,4x4}.json. Router latency, link latency,
+// barrier latency and the clock are the network model's and may differ.
+bool mixedChipSupported(const ChipDescriptor &c) {
+  return c.sramBytes == 65536 && c.imemInstructions == 4096 && c.vectorLanes == 16 &&
+         c.mailboxes == 8 && c.mailboxDepth == 4 && c.maxMessageBytes == 256 &&
+         c.virtualChannels == 2 && c.bufferDepth == 4 && c.flitBytes == 8 &&
+         c.multicastGroups == 64 &&
+         ((c.width == 2 && c.height == 2) || (c.width == 4 && c.height == 4));
 }
 
 std::string mixedSupportedChips() {

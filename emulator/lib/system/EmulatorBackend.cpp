@@ -49,7 +49,7 @@ std::optional<Error> EmulatorBackend::load(const Executable &exe) {
   const ChipDescriptor &chip = exe.chip;
   if (!gMesh) {
     gMesh = new Mesh("xpu", chip.width, chip.height, options_.vcdPath,
-                     emuOptions_.vcdTiles);
+                     emuOptions_.vcdTiles, emuOptions_.alternatives);
   } else if (gMesh->width() != chip.width || gMesh->height() != chip.height) {
     return Error{"this process already elaborated a " + std::to_string(gMesh->width()) +
                  "x" + std::to_string(gMesh->height()) +
@@ -57,8 +57,13 @@ std::optional<Error> EmulatorBackend::load(const Executable &exe) {
                  std::to_string(chip.width) + "x" + std::to_string(chip.height) +
                  " executable in another process"};
   }
+  for (const auto &[core, implementation] : emuOptions_.tileImplementations)
+    if (!gMesh->hasAlternative(core, implementation))
+      return Error{"core " + std::to_string(core) + " has no '" + implementation +
+                   "' tile: this process elaborated its mesh without one (SystemC "
+                   "elaborates once per process, at the first load)"};
   gMesh->setTraceOptions(emuOptions_.trace);
-  gMesh->load(exe);
+  gMesh->load(exe, emuOptions_.tileImplementations);
   generation_ = ++gGeneration;
   watchdog_.reset();
   return std::nullopt;
@@ -84,17 +89,14 @@ std::optional<Error> EmulatorBackend::writeSram(uint32_t core, uint32_t address,
                                                 const uint8_t *data, size_t size) {
   if (auto err = checkAccess(core, address, size))
     return err;
-  if (size)
-    std::memcpy(gMesh->tile(core).core().sram().data() + address, data, size);
-  return std::nullopt;
+  return gMesh->tile(core).writeSram(address, data, size);
 }
 
 std::optional<Error> EmulatorBackend::readSram(uint32_t core, uint32_t address,
                                                uint8_t *data, size_t size) const {
   if (auto err = checkAccess(core, address, size))
     return err;
-  if (size)
-    std::memcpy(data, gMesh->tile(core).core().sram().data() + address, size);
+  gMesh->tile(core).readSram(address, data, size);
   return std::nullopt;
 }
 
@@ -194,7 +196,7 @@ nlohmann::json EmulatorBackend::stats() const {
   if (!m)
     return nlohmann::json::object();
   nlohmann::json j = collectStats(*m);
-  j["backend"] = "emulator";
+  j["backend"] = emuOptions_.name;
   return j;
 }
 

@@ -14,7 +14,8 @@ const sc_core::sc_time kPeriod(1, sc_core::SC_NS);
 } // namespace
 
 Mesh::Mesh(sc_core::sc_module_name name, uint32_t width, uint32_t height,
-           const std::string &vcdPath, const std::vector<uint32_t> &vcdTiles)
+           const std::string &vcdPath, const std::vector<uint32_t> &vcdTiles,
+           const std::vector<TileAlternative> &alternatives)
     : sc_module(name), clk("clk", kPeriod, 0.5, sc_core::SC_ZERO_TIME, true),
       width_(width), height_(height), periodTicks_(kPeriod.value()) {
   chip_.width = width;
@@ -24,12 +25,19 @@ Mesh::Mesh(sc_core::sc_module_name name, uint32_t width, uint32_t height,
   const char *order = std::getenv("XPU_EMU_TILE_ORDER");
   const bool reverse = order && std::string(order) == "reverse";
   const uint32_t n = width * height;
+  models_.resize(n);
+  alternatives_.resize(n);
   tiles_.resize(n);
   for (uint32_t k = 0; k < n; ++k) {
     const uint32_t id = reverse ? n - 1 - k : k;
     const std::string name = "tile_" + std::to_string(id % width) + "_" +
                              std::to_string(id / width);
-    tiles_[id] = std::make_unique<Tile>(name.c_str(), *this, id);
+    models_[id] = std::make_unique<Tile>(name.c_str(), *this, id);
+    tiles_[id] = models_[id].get();
+    for (const TileAlternative &a : alternatives)
+      if (a.factory)
+        if (auto t = a.factory((name + "_" + a.name).c_str(), *this, id))
+          alternatives_[id].emplace_back(a.name, std::move(t));
   }
   SC_METHOD(endOfCycle);
   sensitive << check_;
@@ -40,10 +48,12 @@ Mesh::Mesh(sc_core::sc_module_name name, uint32_t width, uint32_t height,
       base = base.substr(0, base.size() - 4); // SystemC appends ".vcd"
     vcd_ = sc_core::sc_create_vcd_trace_file(base.c_str());
     sc_core::sc_trace(vcd_, clk, "clk");
-    for (auto &t : tiles_)
-      if (vcdTiles.empty() ||
-          std::find(vcdTiles.begin(), vcdTiles.end(), t->id()) != vcdTiles.end())
-        t->trace(vcd_);
+    for (uint32_t id = 0; id < n; ++id)
+      if (vcdTiles.empty() || std::find(vcdTiles.begin(), vcdTiles.end(), id) != vcdTiles.end()) {
+        models_[id]->trace(vcd_);
+        for (auto &[altName, alt] : alternatives_[id])
+          alt->trace(vcd_);
+      }
   }
 }
 
@@ -52,7 +62,37 @@ Mesh::~Mesh() {
     sc_core::sc_close_vcd_trace_file(vcd_);
 }
 
-void Mesh::load(const Executable &exe) {
+bool Mesh::hasAlternative(uint32_t core, const std::string &name) const {
+  if (core >= alternatives_.size())
+    return false;
+  for (const auto &[altName, alt] : alternatives_[core])
+    if (altName == name)
+      return true;
+  return false;
+}
+
+void Mesh::load(const Executable &exe, const TileSelection &implementations) {
+  // Choose each core's implementation for this load; the others sleep
+  // (their method has no state to run and nothing wakes them).
+  for (uint32_t id = 0; id < tiles_.size(); ++id) {
+    const auto chosen = implementations.find(id);
+    MeshTile *active = models_[id].get();
+    for (auto &[altName, alt] : alternatives_[id])
+      if (chosen != implementations.end() && chosen->second == altName)
+        active = alt.get();
+    if (active != models_[id].get())
+      models_[id]->deactivate();
+    for (auto &[altName, alt] : alternatives_[id])
+      if (alt.get() != active)
+        alt->deactivate();
+    tiles_[id] = active;
+  }
+  localPortTiles_.clear();
+  for (uint32_t id = 0; id < tiles_.size(); ++id)
+    if (tiles_[id]->observesLocalPort()) {
+      localPortTiles_.resize(tiles_.size(), nullptr);
+      localPortTiles_[id] = tiles_[id];
+    }
   exe_ = std::make_shared<Executable>(exe);
   chip_ = exe.chip;
   // A new load starts at the next rising edge after the current time.
@@ -61,6 +101,20 @@ void Mesh::load(const Executable &exe) {
   network_ = std::make_unique<Network>(chip_, exe.multicastGroups, exe.multicastRoutes);
   network_->setWakeCallback(
       [this](uint32_t r, uint64_t when) { tiles_[r]->wakeAt(when); });
+  // The network has one traverse and one credit hook: the mesh dispatches
+  // them to the tiles that drive their router's Local port (only when there
+  // are such tiles: an unset hook is the network's zero-cost case).
+  if (!localPortTiles_.empty()) {
+    network_->setTraverseCallback(
+        [this](uint32_t r, uint8_t, uint8_t out, const Flit &f, uint64_t now) {
+          if (out == uint8_t(Port::Local) && localPortTiles_[r])
+            localPortTiles_[r]->localEject(f, now);
+        });
+    network_->setCreditCallback([this](uint32_t r, uint8_t in, uint8_t vc, uint64_t now) {
+      if (in == uint8_t(Port::Local) && localPortTiles_[r])
+        localPortTiles_[r]->localCredit(vc, now);
+    });
+  }
   groupSource_.assign(chip_.multicastGroups, UINT32_MAX);
   for (const MulticastGroup &g : exe.multicastGroups)
     if (g.id < groupSource_.size())
@@ -75,10 +129,10 @@ void Mesh::load(const Executable &exe) {
   }
   for (const MailboxConfig &m : exe.mailboxPolicies)
     if (m.core < tiles_.size())
-      tiles_[m.core]->ni().setPolicy(m.mailbox, m.policy, m.capacity);
+      tiles_[m.core]->setPolicy(m.mailbox, m.policy, m.capacity);
   liveCores_ = 0;
   for (const CoreAssignment &a : exe.cores) {
-    tiles_[a.core]->bootAtLoad(exe_->images[a.image]);
+    tiles_[a.core]->bootAtLoad(exe_->images[a.image], a.image);
     ++liveCores_;
   }
   spawnsInFlight_ = 0;
@@ -90,6 +144,12 @@ void Mesh::load(const Executable &exe) {
   if (started_)
     for (auto &t : tiles_)
       t->wakeAt(0);
+}
+
+void MeshTile::wakeAt(uint64_t cycle) {
+  cycle -= std::min(cycle, wakeLead_);
+  wakes_.push(cycle);
+  wake_.notify(mesh_.delayTo(cycle));
 }
 
 uint64_t Mesh::now() const {
@@ -136,7 +196,7 @@ bool Mesh::quiescent() const {
   if (!network_->quiescent())
     return false;
   for (const auto &t : tiles_)
-    if (t->ni().outboundBusy())
+    if (t->outboundBusy())
       return false;
   return true;
 }
@@ -213,7 +273,7 @@ void Mesh::endOfCycle() {
                                        [this] { return quiescent(); });
     if (release) {
       for (uint32_t c : release->cores) {
-        tiles_[c]->core().releaseBarrier(release->cycle);
+        tiles_[c]->releaseBarrier(release->cycle);
         tiles_[c]->wakeAt(release->cycle);
       }
       noteActivity(now);

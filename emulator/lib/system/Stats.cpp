@@ -67,19 +67,21 @@ nlohmann::json collectStats(const Mesh &mesh) {
                     {"leakage", 0.0}};
   double bAlu = 0, bMul = 0, bRead = 0, bWrite = 0, bMac = 0, bNeuron = 0, bLeak = 0;
   std::vector<uint32_t> latencies;
+  json partial = json::array(); // cores whose unavailable counters the totals lack ("partial_totals")
 
   for (uint32_t i = 0; i < mesh.numTiles(); ++i) {
-    const Tile &t = mesh.tile(i);
-    const Core &core = t.core();
-    const CoreStats &s = core.stats();
-    const NiStats &n = t.ni().stats();
+    const MeshTile &t = mesh.tile(i);
+    const TileCounters tc = t.counters();
+    const CoreStats &s = *tc.core;
+    const NiStats &n = *tc.ni;
+    const CoreState state = t.state();
     // Clip what lies beyond the last simulated cycle: the rest of an
     // instruction still executing, or a pending barrier release's wait.
     uint64_t busy = s.busyCycles, stall = s.stallCycles;
-    if (t.busyEnd() > cycles)
-      busy -= std::min(busy, t.busyEnd() - cycles);
-    if (core.state() == CoreState::Running && barrier.timestep() > 0 &&
-        barrier.lastRelease() > cycles && core.nextIssueCycle() == barrier.lastRelease())
+    if (tc.busyEnd > cycles)
+      busy -= std::min(busy, tc.busyEnd - cycles);
+    if (state == CoreState::Running && barrier.timestep() > 0 &&
+        barrier.lastRelease() > cycles && tc.nextIssueCycle == barrier.lastRelease())
       stall -= std::min(stall, barrier.lastRelease() - cycles);
     busy = std::min(busy, cycles);
     stall = std::min(stall, cycles - busy);
@@ -119,8 +121,8 @@ nlohmann::json collectStats(const Mesh &mesh) {
         {"id", i},
         {"x", chip.coreX(i)},
         {"y", chip.coreY(i)},
-        {"state", coreStateName(core.state())},
-        {"pc", core.pc()},
+        {"state", coreStateName(state)},
+        {"pc", t.pc()},
         {"busy_cycles", busy},
         {"stall_cycles", stall},
         {"idle_cycles", idle},
@@ -136,11 +138,25 @@ nlohmann::json collectStats(const Mesh &mesh) {
         {"spawn_rejected", n.spawnRejected},
         {"energy_pj", round6(eCore)},
     };
-    if (core.state() == CoreState::Faulted)
-      c["fault"] = sem::faultName(core.faultCode());
+    if (state == CoreState::Faulted)
+      c["fault"] = sem::faultName(t.faultCode());
+    if (t.implementation() != "model") {
+      // Counters this implementation cannot measure: left out, not zero.
+      c["tile"] = std::string(t.implementation());
+      json missing = json::array();
+      for (std::string_view key : tc.unavailable) {
+        c.erase(std::string(key));
+        missing.push_back(std::string(key));
+      }
+      if (!missing.empty())
+        partial.push_back(i);
+      c["unavailable"] = std::move(missing);
+    }
     cores.push_back(std::move(c));
   }
   j["cores"] = std::move(cores);
+  if (!partial.empty())
+    j["partial_totals"] = std::move(partial);
 
   json classes = json::object();
   for (unsigned c = 0; c < kNumInstrClasses; ++c)
@@ -198,7 +214,7 @@ nlohmann::json collectStats(const Mesh &mesh) {
   std::vector<uint64_t> routerWrites(numRouters, 0);
   uint64_t horizontal = 0, vertical = 0;
   for (uint32_t r = 0; r < numRouters; ++r) {
-    routerWrites[r] += mesh.tile(r).ni().stats().flitsSent;
+    routerWrites[r] += mesh.tile(r).counters().ni->flitsSent;
     const uint32_t x = chip.coreX(r), y = chip.coreY(r);
     for (unsigned p = 1; p < kNumPorts; ++p) {
       const uint64_t f = ns.linkFlits[r][p];
@@ -223,7 +239,11 @@ nlohmann::json collectStats(const Mesh &mesh) {
       out += ns.linkFlits[r][p];
     const double eRouter = double(out) * e.flitHop + double(routerWrites[r]) * e.routerBufferWrite;
     coreList[r]["router_energy_pj"] = round6(eRouter);
-    coreList[r]["tile_energy_pj"] = round6(double(coreList[r]["energy_pj"]) + eRouter);
+    if (coreList[r].contains("energy_pj")) // absent where the tile cannot measure it
+      coreList[r]["tile_energy_pj"] = round6(double(coreList[r]["energy_pj"]) + eRouter);
+    // A tile whose router the network does not model (an RTL router).
+    for (std::string_view key : mesh.tile(r).counters().unavailable)
+      coreList[r].erase(std::string(key));
   }
   const json linkClasses = {
       {"horizontal", {{"flits", horizontal}, {"energy_pj", round6(double(horizontal) * e.flitHop)}}},

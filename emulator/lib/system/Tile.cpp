@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <limits>
 
 namespace xpu::emu {
@@ -16,7 +17,7 @@ constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
 }
 
 Tile::Tile(sc_core::sc_module_name name, Mesh &mesh, uint32_t id)
-    : sc_module(name), mesh_(mesh), id_(id) {
+    : MeshTile(name, mesh, id) {
   SC_METHOD(step);
   // No dont_initialize: the first load happens before the simulation starts,
   // and the initial activation is cycle 0. Later loads wake tiles explicitly.
@@ -27,7 +28,7 @@ void Tile::reset(const ChipDescriptor &chip, Network &network,
   ni_ = std::make_unique<NetworkInterface>(chip, id_, network, services);
   core_ = std::make_unique<Core>(chip, id_, *ni_);
   ni_->attachCore(core_.get());
-  wakes_ = {};
+  clearWakes();
   lastStep_ = kNever;
   live_ = false;
   faultSeen_ = false;
@@ -35,14 +36,37 @@ void Tile::reset(const ChipDescriptor &chip, Network &network,
   busyEnd_ = 0;
 }
 
-void Tile::bootAtLoad(const ProgramImage &image) {
+void Tile::deactivate() {
+  core_.reset();
+  ni_.reset();
+  clearWakes();
+  live_ = false;
+  recorder_ = nullptr;
+}
+
+void Tile::bootAtLoad(const ProgramImage &image, uint32_t) {
   core_->boot(image, 0, 0);
   live_ = true;
 }
 
-void Tile::wakeAt(uint64_t cycle) {
-  wakes_.push(cycle);
-  wake_.notify(mesh_.delayTo(cycle));
+std::optional<Error> Tile::writeSram(uint32_t address, const uint8_t *data, size_t size) {
+  if (size)
+    std::memcpy(core_->sram().data() + address, data, size);
+  return std::nullopt;
+}
+
+void Tile::readSram(uint32_t address, uint8_t *data, size_t size) const {
+  if (size)
+    std::memcpy(data, core_->sram().data() + address, size);
+}
+
+TileCounters Tile::counters() const {
+  TileCounters c;
+  c.core = &core_->stats();
+  c.ni = &ni_->stats();
+  c.busyEnd = busyEnd_;
+  c.nextIssueCycle = core_->nextIssueCycle();
+  return c;
 }
 
 void Tile::settle(uint64_t lastCycle) {
@@ -76,8 +100,7 @@ void Tile::step() {
   }
   lastStep_ = now;
   ++activations_;
-  while (!wakes_.empty() && wakes_.top() <= now)
-    wakes_.pop();
+  popWakes(now);
 
   // One predictable branch: tracing off runs the untraced instantiation.
   if (recorder_)
@@ -215,8 +238,9 @@ void Tile::sleep(uint64_t now) {
       if (c != kNever)
         next = std::min(next, std::max(c, now + 1));
     }
-    if (!wakes_.empty())
-      next = std::min(next, std::max(wakes_.top(), now + 1));
+    const uint64_t requested = nextRequestedWake();
+    if (requested != kNever)
+      next = std::min(next, std::max(requested, now + 1));
   }
   if (next == now + 1) {
     next_trigger(mesh_.clk.posedge_event());

@@ -9,6 +9,16 @@
 
 namespace xpu::emu {
 
+namespace {
+/// The core's line; tiles other than the model's are named ("[rtl]").
+std::string describeTile(const MeshTile &t) {
+  std::string line = t.describe();
+  if (t.implementation() != "model")
+    line += " [" + std::string(t.implementation()) + "]";
+  return line;
+}
+} // namespace
+
 uint64_t Watchdog::deadline(uint64_t quietSince) const {
   if (limit_ == 0)
     return std::numeric_limits<uint64_t>::max();
@@ -20,7 +30,7 @@ bool Watchdog::check(const Mesh &mesh, uint64_t cyclesDone) {
     return false;
   bool blocked = false, running = false;
   for (uint32_t i = 0; i < mesh.numTiles(); ++i) {
-    const CoreState s = mesh.tile(i).core().state();
+    const CoreState s = mesh.tile(i).state();
     blocked |= s == CoreState::Blocked;
     running |= s == CoreState::Running;
   }
@@ -34,10 +44,10 @@ std::string Watchdog::status(const Mesh &mesh) {
   std::ostringstream os;
   os << "cores:\n";
   for (uint32_t i = 0; i < mesh.numTiles(); ++i)
-    os << "  " << mesh.tile(i).core().describe() << "\n";
+    os << "  " << describeTile(mesh.tile(i)) << "\n";
   std::string boxes;
   for (uint32_t i = 0; i < mesh.numTiles(); ++i)
-    boxes += mesh.tile(i).ni().describeMailboxes();
+    boxes += mesh.tile(i).describeMailboxes();
   os << "mailboxes and NI buffers:\n" << (boxes.empty() ? "  all empty\n" : boxes);
   std::string bufs = mesh.network().describeBuffers();
   os << "router buffers:\n";
@@ -65,9 +75,9 @@ std::string Watchdog::report(const Mesh &mesh, uint64_t quietSince,
 std::string Watchdog::faults(const Mesh &mesh) {
   std::ostringstream os;
   for (uint32_t i = 0; i < mesh.numTiles(); ++i) {
-    const Core &c = mesh.tile(i).core();
-    if (c.state() == CoreState::Faulted)
-      os << "fault: " << c.describe() << "\n";
+    const MeshTile &t = mesh.tile(i);
+    if (t.state() == CoreState::Faulted)
+      os << "fault: " << t.describe() << "\n"; // the model's line, untagged
   }
   return os.str();
 }

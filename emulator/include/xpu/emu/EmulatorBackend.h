@@ -8,6 +8,7 @@
 #pragma once
 
 #include "xpu/Device.h"
+#include "xpu/emu/MeshTile.h"
 #include "xpu/emu/Trace.h"
 #include "xpu/emu/Watchdog.h"
 
@@ -26,6 +27,14 @@ struct EmulatorOptions {
   std::vector<uint32_t> vcdTiles;
   /// Record a Chrome trace-event timeline (Trace.h); nullopt = off.
   std::optional<TraceOptions> trace;
+  /// Other tile implementations (MeshTile.h), elaborated next to the
+  /// model's. Like the VCD, only the process's first load (elaboration)
+  /// applies them.
+  std::vector<TileAlternative> alternatives;
+  /// Core -> alternative it runs at this backend's loads (others: model).
+  TileSelection tileImplementations;
+  /// The backend's name in stats() and name() ("emulator" by default).
+  std::string name = "emulator";
 };
 
 class EmulatorBackend final : public Backend {
@@ -34,7 +43,7 @@ public:
                            const EmulatorOptions &emulatorOptions = {});
   ~EmulatorBackend() override;
 
-  std::string name() const override { return "emulator"; }
+  std::string name() const override { return emuOptions_.name; }
   std::optional<Error> load(const Executable &exe) override;
   std::optional<Error> writeSram(uint32_t core, uint32_t address,
                                  const uint8_t *data, size_t size) override;

@@ -14,6 +14,7 @@
 #include "xpu/Executable.h"
 #include "xpu/emu/BarrierUnit.h"
 #include "xpu/emu/Network.h"
+#include "xpu/emu/MeshTile.h"
 #include "xpu/emu/NetworkInterface.h"
 #include "xpu/emu/Tile.h"
 #include "xpu/emu/Trace.h"
@@ -31,11 +32,14 @@ namespace xpu::emu {
 class Mesh : public sc_core::sc_module, public ChipServices {
 public:
   SC_HAS_PROCESS(Mesh);
-  /// Elaborates width x height tiles. `vcdPath` non-empty: trace the
-  /// state, pc, mailbox occupancy and outbound flag of the tiles in
-  /// `vcdTiles` (core ids; empty = every tile).
+  /// Elaborates width x height model tiles (emu::Tile) and, where an
+  /// alternative's factory returns one, other implementations of the tile
+  /// ("tile_X_Y_<name>"); each load chooses which one runs.
+  /// `vcdPath` non-empty: trace the state, pc, mailbox occupancy and
+  /// outbound flag of the tiles in `vcdTiles` (core ids; empty = every tile).
   Mesh(sc_core::sc_module_name name, uint32_t width, uint32_t height,
-       const std::string &vcdPath = "", const std::vector<uint32_t> &vcdTiles = {});
+       const std::string &vcdPath = "", const std::vector<uint32_t> &vcdTiles = {},
+       const std::vector<TileAlternative> &alternatives = {});
   ~Mesh() override;
 
   uint32_t width() const { return width_; }
@@ -43,7 +47,11 @@ public:
 
   /// Loads a validated executable whose mesh is width() x height(): new
   /// network, cores and NIs, statistics reset, cycle 0 is the next edge.
-  void load(const Executable &exe);
+  /// `implementations`: core -> name of the alternative it runs
+  /// (precondition: hasAlternative); the other cores run the model.
+  void load(const Executable &exe, const TileSelection &implementations = {});
+  /// An alternative named `name` was elaborated for this core.
+  bool hasAlternative(uint32_t core, const std::string &name) const;
   bool loaded() const { return exe_ != nullptr; }
   const Executable &executable() const { return *exe_; }
   const ChipDescriptor &chip() const { return chip_; }
@@ -76,8 +84,13 @@ public:
 
   // ---- parts ----
   uint32_t numTiles() const { return uint32_t(tiles_.size()); }
-  Tile &tile(uint32_t i) { return *tiles_[i]; }
-  const Tile &tile(uint32_t i) const { return *tiles_[i]; }
+  MeshTile &tile(uint32_t i) { return *tiles_[i]; }
+  const MeshTile &tile(uint32_t i) const { return *tiles_[i]; }
+  /// The model tile of core i if it is the one running, else nullptr.
+  Tile *modelTile(uint32_t i) { return tiles_[i] == models_[i].get() ? models_[i].get() : nullptr; }
+  const Tile *modelTile(uint32_t i) const {
+    return tiles_[i] == models_[i].get() ? models_[i].get() : nullptr;
+  }
   Network &network() { return *network_; }
   const Network &network() const { return *network_; }
   const BarrierUnit &barrier() const { return barrier_; }
@@ -115,7 +128,13 @@ private:
   ChipDescriptor chip_;
   std::shared_ptr<const Executable> exe_;
   std::unique_ptr<Network> network_;
-  std::vector<std::unique_ptr<Tile>> tiles_;
+  std::vector<std::unique_ptr<Tile>> models_;            // [core]
+  /// [core] -> the alternatives elaborated for it (name, tile).
+  std::vector<std::vector<std::pair<std::string, std::unique_ptr<MeshTile>>>> alternatives_;
+  std::vector<MeshTile *> tiles_;                       // [core] the running one
+  /// Tiles driving their router's Local port from the network hooks,
+  /// [router] (empty: no such tile, the hooks stay unset and cost nothing).
+  std::vector<MeshTile *> localPortTiles_;
   std::vector<uint32_t> groupSource_; // [group] -> source core, or UINT32_MAX
   BarrierUnit barrier_;
   sc_core::sc_event check_;

@@ -1,5 +1,7 @@
-// One tile of the mesh as a SystemC module: core + network interface + its
-// router, evaluated by one SC_METHOD (docs/emulator.md "Structure").
+// One tile of the mesh as a SystemC module: the model's core + network
+// interface + its router, evaluated by one SC_METHOD (docs/emulator.md
+// "Structure"); the MeshTile implementation every tile uses unless the
+// mesh's tile factory supplies another.
 //
 // The method runs on the clock's rising edge while the tile has work every
 // cycle (flits in its router or ejection buffers, a packet to inject, a core
@@ -11,14 +13,13 @@
 #pragma once
 
 #include "xpu/emu/Core.h"
+#include "xpu/emu/MeshTile.h"
 #include "xpu/emu/NetworkInterface.h"
 
 #include <systemc>
 
 #include <cstdint>
-#include <functional>
 #include <memory>
-#include <queue>
 #include <vector>
 
 namespace xpu::emu {
@@ -26,32 +27,38 @@ namespace xpu::emu {
 class Mesh;
 class TraceRecorder;
 
-class Tile : public sc_core::sc_module {
+class Tile final : public MeshTile {
 public:
   SC_HAS_PROCESS(Tile);
   Tile(sc_core::sc_module_name name, Mesh &mesh, uint32_t id);
 
-  /// Rebuilds the core and NI for a new load (the network is the mesh's).
-  void reset(const ChipDescriptor &chip, Network &network, ChipServices &services);
-  /// Boots the core's program at load (startCycle 0).
-  void bootAtLoad(const ProgramImage &image);
-  /// Wakes the tile's method at model cycle `cycle` (>= the next cycle).
-  void wakeAt(uint64_t cycle);
-  /// Brings stall counters of a blocked core up to `lastCycle` (end of run).
-  void settle(uint64_t lastCycle);
-  /// Registers the tile's state variables with a VCD trace file.
-  void trace(sc_core::sc_trace_file *tf);
-  /// Records this tile's timeline into `recorder` (nullptr: off, the default).
-  void setTraceRecorder(TraceRecorder *recorder) { recorder_ = recorder; }
+  std::string_view implementation() const override { return "model"; }
+  void reset(const ChipDescriptor &chip, Network &network, ChipServices &services) override;
+  void deactivate() override;
+  void setPolicy(uint32_t mailbox, MailboxPolicy policy, uint32_t capacity) override {
+    ni_->setPolicy(mailbox, policy, capacity);
+  }
+  void bootAtLoad(const ProgramImage &image, uint32_t imageIndex) override;
+  void releaseBarrier(uint64_t cycle) override { core_->releaseBarrier(cycle); }
+  void settle(uint64_t lastCycle) override;
 
-  uint32_t id() const { return id_; }
+  CoreState state() const override { return core_->state(); }
+  uint32_t pc() const override { return core_->pc(); }
+  sem::Fault faultCode() const override { return core_->faultCode(); }
+  bool live() const override { return live_; }
+  std::string describe() const override { return core_->describe(); }
+  std::string describeMailboxes() const override { return ni_->describeMailboxes(); }
+  bool outboundBusy() const override { return ni_->outboundBusy(); }
+  std::optional<Error> writeSram(uint32_t address, const uint8_t *data, size_t size) override;
+  void readSram(uint32_t address, uint8_t *data, size_t size) const override;
+  TileCounters counters() const override;
+  void trace(sc_core::sc_trace_file *tf) override;
+  void setTraceRecorder(TraceRecorder *recorder) override { recorder_ = recorder; }
+
   Core &core() { return *core_; }
   const Core &core() const { return *core_; }
   NetworkInterface &ni() { return *ni_; }
   const NetworkInterface &ni() const { return *ni_; }
-  bool live() const { return live_; }
-  /// SC_METHOD activations that did work (for the speed figures).
-  uint64_t activations() const { return activations_; }
   /// First cycle after the busy cycles of the last instruction issued
   /// (statistics clip an instruction still executing at the end of a run).
   uint64_t busyEnd() const { return busyEnd_; }
@@ -65,16 +72,11 @@ private:
   void sleep(uint64_t now);
   void bookkeeping(uint64_t now);
 
-  Mesh &mesh_;
-  uint32_t id_;
   std::unique_ptr<NetworkInterface> ni_;
   std::unique_ptr<Core> core_;
-  sc_core::sc_event wake_;
-  std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<uint64_t>> wakes_;
   uint64_t lastStep_ = UINT64_MAX;
   bool live_ = false;
   bool faultSeen_ = false;
-  uint64_t activations_ = 0;
   uint64_t busyEnd_ = 0;
   // VCD-traced mirrors of the tile's state (written only when tracing).
   bool tracing_ = false;

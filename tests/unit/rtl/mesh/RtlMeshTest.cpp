@@ -14,6 +14,8 @@
 #include "Vxpu_tile_4x4___024root.h"
 #include "Vxpu_tile_core_ni_2x2.h"
 #include "Vxpu_tile_core_ni_2x2___024root.h"
+#include "Vxpu_tile_core_ni_4x4.h"
+#include "Vxpu_tile_core_ni_4x4___024root.h"
 
 #include "xpu/Assembler.h"
 #include "xpu/emu/EmulatorBackend.h"
@@ -130,7 +132,7 @@ Numbers compare(const Program &p, const Executable &exe, uint64_t maxCycles = 20
     EXPECT_EQ(rb->routerErrors(), 0u);
     emu::Mesh &mesh = *eb->mesh();
     for (uint32_t c = 0; c < n; ++c) {
-      const emu::Core &core = mesh.tile(c).core();
+      const emu::Core &core = mesh.modelTile(c)->core();
       uint8_t ms = uint8_t(core.state());
       uint8_t rs = rb->coreState(c);
       EXPECT_EQ(int(ms), int(rs)) << "core " << c << " state";
@@ -280,7 +282,7 @@ template <class Model> void lockstep(const Program &p, const Executable &exe) {
     ASSERT_EQ(a.cycles, b.cycles);
     ASSERT_EQ(a.timestep, b.timestep) << "cycle " << c;
     for (uint32_t i = 0; i < exe.chip.numCores(); ++i) {
-      const emu::Core &core = eb->mesh()->tile(i).core();
+      const emu::Core &core = eb->mesh()->modelTile(i)->core();
       ASSERT_EQ(int(core.state()), int(rb->coreState(i))) << "cycle " << c << " core " << i;
       ASSERT_EQ(core.pc(), rb->corePc(i)) << "cycle " << c << " core " << i;
     }
@@ -510,7 +512,7 @@ void compareMixed(const Program &p, const Executable &exe, std::set<uint32_t> rt
   EXPECT_EQ(a.timestep, b.timestep);
   emu::Mesh &mesh = *eb->mesh();
   for (uint32_t c = 0; c < exe.chip.numCores(); ++c) {
-    const emu::Core &core = mesh.tile(c).core();
+    const emu::Core &core = mesh.modelTile(c)->core();
     EXPECT_EQ(int(core.state()), int(mixed.coreState(c))) << "core " << c;
     EXPECT_EQ(core.pc(), mixed.corePc(c)) << "core " << c;
     EXPECT_TRUE(core.sram() == mixed.readSram(c)) << "core " << c << " SRAM";
@@ -540,7 +542,7 @@ TEST(RtlMixedMesh2x2, SpawnOntoRtlAndModelTiles) {
 } // namespace xpu::rtl
 
 // ------------------------------------------------------------ mixed-mesh speed
-// xpu-sim --rtl-tiles (XpuRtlSim's backend) against the all-model emulator
+// The plain C++ mixed loop (makeMixedLoopBackend, stage 1) against the all-model emulator
 // and the all-RTL mesh on one program: the 4x4 exchange (every core sends to
 // its neighbours and accumulates, XPU_RTL_MESH_ITER rounds, default 50).
 // Prints tile-cycles/s (cycles x 16 / wall time) of each; checks that every
@@ -568,16 +570,126 @@ TEST(RtlMixedSpeed, Mesh4x4) {
   const uint64_t c0 = timeRun("all-model (emulator, SystemC)", model);
   MixedOptions none;
   none.rtlTiles = std::vector<uint32_t>{};
-  auto mixedNone = makeMixedBackend({}, none);
+  auto mixedNone = makeMixedLoopBackend({}, none);
   EXPECT_EQ(timeRun("mixed, 0 RTL tiles (plain C++ loop)", *mixedNone), c0);
   MixedOptions half;
   half.rtlTiles = std::vector<uint32_t>{0, 2, 5, 7, 8, 10, 13, 15};
-  auto mixedHalf = makeMixedBackend({}, half);
+  auto mixedHalf = makeMixedLoopBackend({}, half);
   EXPECT_EQ(timeRun("mixed, 8 of 16 RTL core+NI", *mixedHalf), c0);
-  auto mixedAll = makeMixedBackend({}, MixedOptions{});
+  auto mixedAll = makeMixedLoopBackend({}, MixedOptions{});
   EXPECT_EQ(timeRun("mixed, 16 of 16 RTL core+NI", *mixedAll), c0);
   RtlMesh<Vxpu_tile_4x4> rtl(chip.width, chip.height);
   EXPECT_EQ(timeRun("all-RTL (routers too)", rtl), c0);
+}
+
+} // namespace
+} // namespace xpu::rtl
+
+// ------------------------------------------------------------ whole RTL tiles
+// Stage 2 of the mixed mesh: whole RTL tiles (Verilated xpu_tile, router
+// included, xpu/rtl/RtlWholeTile.h) as external routers of the model
+// network, next to model tiles and RTL core + NI tiles, against the
+// all-model emulator: same status, cycles, timestep, states, pcs, SRAMs; no
+// router protocol error; the network's conservation checker clean.
+
+namespace xpu::rtl {
+namespace {
+
+template <class CnModel, class TileModel>
+void compareWhole(const Program &p, const Executable &exe, std::set<uint32_t> cnTiles,
+                  const std::set<uint32_t> &wholeTiles) {
+  std::string where = p.name + " whole {";
+  for (uint32_t i : wholeTiles) where += std::to_string(i) + " ";
+  where += "} core+NI {";
+  for (uint32_t i : cnTiles) where += std::to_string(i) + " ";
+  SCOPED_TRACE(where + "}");
+  auto emuBackend = std::make_unique<emu::EmulatorBackend>();
+  emu::EmulatorBackend *eb = emuBackend.get();
+  Device model(std::move(emuBackend));
+  ASSERT_FALSE(model.load(exe));
+  MixedMesh<CnModel> mixed(exe, std::move(cnTiles), wholeTiles, wholeTileFactory<TileModel>());
+  for (const auto &[name, values] : p.inputs) {
+    ASSERT_FALSE(model.writeInputValues(name, values));
+    const IoBinding *b = model.findInput(name);
+    ASSERT_TRUE(b);
+    auto bytes = encodeValues(*b, values);
+    ASSERT_TRUE(bool(bytes));
+    ASSERT_FALSE(mixed.writeSram(b->core, b->address, bytes->data(), bytes->size()));
+  }
+  emu::Mesh &mesh = *eb->mesh();
+  // Timestep by timestep first (a run stopping at each barrier release),
+  // then to the end.
+  for (uint32_t s = 0; s < p.steps; ++s) {
+    const RunResult a = model.runSteps(1, 200000);
+    const RunResult b = mixed.run(RunMode::Steps, 1, 200000);
+    EXPECT_EQ(a.cycles, b.cycles) << "step " << s;
+    EXPECT_EQ(a.timestep, b.timestep) << "step " << s;
+    for (uint32_t c = 0; c < exe.chip.numCores(); ++c) {
+      EXPECT_EQ(int(mesh.modelTile(c)->core().state()), int(mixed.coreState(c)))
+          << "step " << s << " core " << c;
+      EXPECT_EQ(mesh.modelTile(c)->core().pc(), mixed.corePc(c)) << "step " << s << " core " << c;
+    }
+  }
+  const RunResult a = model.runUntilHalt(200000);
+  const RunResult b = mixed.runUntilHalt(200000);
+  EXPECT_EQ(runStatusName(a.status), std::string(runStatusName(b.status))) << b.report;
+  EXPECT_EQ(a.cycles, b.cycles);
+  EXPECT_EQ(a.timestep, b.timestep);
+  EXPECT_EQ(mixed.routerErrors(), 0u);
+  for (uint32_t c = 0; c < exe.chip.numCores(); ++c) {
+    const emu::Core &core = mesh.modelTile(c)->core();
+    EXPECT_EQ(int(core.state()), int(mixed.coreState(c))) << "core " << c;
+    EXPECT_EQ(core.pc(), mixed.corePc(c)) << "core " << c;
+    EXPECT_TRUE(core.sram() == mixed.readSram(c)) << "core " << c << " SRAM";
+  }
+  if (mixed.network().quiescent()) {
+    EXPECT_NO_THROW(mixed.network().checkAllDelivered());
+  }
+  std::printf("%s: %llu cycles (model %llu), status %s\n", where.c_str(),
+              (unsigned long long)b.cycles, (unsigned long long)a.cycles, runStatusName(b.status));
+}
+
+TEST(RtlWholeTileMixed2x2, RingScatterReduceExchangeSpikes) {
+  const ChipDescriptor chip = chipFile("examples/chips/2x2.json");
+  for (const Program &p : {ring(chip), scatterReduce(), exchange(chip, 30), spikes(0)}) {
+    const Executable exe = assembleOrFail(p, chip);
+    compareWhole<Vxpu_tile_core_ni_2x2, Vxpu_tile_2x2>(p, exe, {}, {1});
+    compareWhole<Vxpu_tile_core_ni_2x2, Vxpu_tile_2x2>(p, exe, {}, {0, 3});
+    compareWhole<Vxpu_tile_core_ni_2x2, Vxpu_tile_2x2>(p, exe, {}, {0, 1});  // RTL-RTL link
+    compareWhole<Vxpu_tile_core_ni_2x2, Vxpu_tile_2x2>(p, exe, {2}, {1});   // all three kinds
+  }
+}
+
+TEST(RtlWholeTileMixed2x2, SpawnOntoWholeRtlAndModelTiles) {
+  const ChipDescriptor chip = chipFile("examples/chips/2x2.json");
+  const Program p = spawn();
+  const Executable exe = assembleOrFail(p, chip);
+  compareWhole<Vxpu_tile_core_ni_2x2, Vxpu_tile_2x2>(p, exe, {}, {3});  // worker is RTL
+  compareWhole<Vxpu_tile_core_ni_2x2, Vxpu_tile_2x2>(p, exe, {}, {0});  // spawner is RTL
+  compareWhole<Vxpu_tile_core_ni_2x2, Vxpu_tile_2x2>(p, exe, {1}, {0, 3});
+}
+
+// Link latency 3 (2 register stages on every link, model-RTL and RTL-RTL)
+// and a barrier latency: the external-router hand-over at L > 1; spikes
+// run timestep by timestep (stopping at each barrier release) first.
+TEST(RtlWholeTileMixed2x2, LinkLatencyAndBarrier) {
+  ChipDescriptor chip = chipFile("examples/chips/2x2.json");
+  chip.barrierLatency = 7;
+  chip.linkLatency = 3;
+  for (const Program &p : {ring(chip), exchange(chip, 20), spikes(3)}) {
+    const Executable exe = assembleOrFail(p, chip);
+    compareWhole<Vxpu_tile_core_ni_2x2, Vxpu_tile_2x2>(p, exe, {}, {1});
+    compareWhole<Vxpu_tile_core_ni_2x2, Vxpu_tile_2x2>(p, exe, {3}, {0, 1});
+  }
+}
+
+TEST(RtlWholeTileMixed4x4, RingExchangeSpikesScatterReduceSpawn) {
+  const ChipDescriptor chip = chipFile("examples/chips/4x4.json");
+  for (const Program &p : {ring(chip), exchange(chip, 10), spikes4x4(0), scatterReduce(), spawn()}) {
+    const Executable exe = assembleOrFail(p, chip);
+    compareWhole<Vxpu_tile_core_ni_4x4, Vxpu_tile_4x4>(p, exe, {}, {5, 6, 10});
+    compareWhole<Vxpu_tile_core_ni_4x4, Vxpu_tile_4x4>(p, exe, {1}, {0, 4, 15});
+  }
 }
 
 } // namespace

@@ -1,10 +1,16 @@
-// A mixed chip, stage 1 (docs/rtl.md "Tiles and meshes", "Mixed meshes"):
-// every router is the C++ network model (one emu::Network, flat arrays);
-// chosen tiles run the RTL core + NI (Verilated xpu_tile_core_ni) on their
-// router's Local port, the others the model's emu::Core + emu::NetworkInterface.
-// Plain C++ (no SystemC): one cycle is, for every tile, what emu::Tile does
-// (NI receive, core tick, NI transmit, router tick) followed by what
-// emu::Mesh::endOfCycle does (bookkeeping, barrier, stop conditions).
+// A mixed chip (docs/rtl.md "Tiles and meshes", "Mixed meshes"): per tile,
+// the model (emu::Core + emu::NetworkInterface on the model's router), the
+// RTL core + NI (Verilated xpu_tile_core_ni, stage 1) on the model's router's
+// Local port, or a whole RTL tile (Verilated xpu_tile, router included,
+// stage 2: RtlWholeTile.h, an external router of the emu::Network).
+// Plain C++ (no SystemC): one cycle is
+//   1. every whole RTL tile: chip inputs, evaluate, link outputs to the
+//      network (RtlWholeTile::drive);
+//   2. every other tile: what emu::Tile does (NI receive, core tick, NI
+//      transmit, router tick);
+//   3. every whole RTL tile: link inputs from the network (after every model
+//      router has ticked), rising edge;
+//   4. what emu::Mesh::endOfCycle does (bookkeeping, barrier, stop conditions).
 //
 // RTL tile r at cycle t (the NI's Local-port timing, rtl/xpu_ni.sv, which is
 // the model's):
@@ -22,6 +28,7 @@
 #include "xpu/Device.h"
 #include "xpu/Executable.h"
 #include "xpu/rtl/BootRom.h"
+#include "xpu/rtl/RtlWholeTile.h"
 #include "xpu/rtl/RunLoop.h"
 #include "xpu/emu/BarrierUnit.h"
 #include "xpu/emu/Core.h"
@@ -70,11 +77,28 @@ template <class CnModel> class MixedMesh final : public emu::ChipServices {
   static uint64_t getBits(const uint32_t *w, unsigned lsb, unsigned width) { return mixed_detail::getBits(w, lsb, width); }
 
 public:
-  MixedMesh(const Executable &exe, std::set<uint32_t> rtlTiles)
+  /// `rtlTiles`: RTL core + NI on the model's router; `wholeTiles`: whole
+  /// RTL tiles made by `wholeFactory` (e.g. wholeTileFactory<Vxpu_tile_2x2>()).
+  MixedMesh(const Executable &exe, std::set<uint32_t> rtlTiles,
+            const std::set<uint32_t> &wholeTiles = {}, const WholeTileFactory &wholeFactory = {})
       : exe_(exe), chip_(exe.chip), rtl_(std::move(rtlTiles)),
         net_(chip_, exe.multicastGroups, exe.multicastRoutes) {
     const uint32_t n = chip_.numCores();
     tiles_.resize(n);
+    for (uint32_t i : wholeTiles) {
+      if (i >= n || rtl_.count(i))
+        throw std::invalid_argument("mixed mesh: whole RTL tile " + std::to_string(i) +
+                                    " outside the mesh or also an RTL core + NI tile");
+      if (!wholeFactory)
+        throw std::invalid_argument("mixed mesh: whole RTL tiles need a tile factory");
+      tiles_[i].whole = wholeFactory(chip_, i, net_);
+      tiles_[i].whole->load(exe);
+    }
+    for (uint32_t i : wholeTiles)
+      for (uint8_t p = 1; p < 5; ++p) {
+        const int nb = neighbour(i, p);
+        if (nb >= 0 && tiles_[uint32_t(nb)].whole) tiles_[i].whole->connect(p, *tiles_[uint32_t(nb)].whole);
+      }
     groupSource_.assign(chip_.multicastGroups, UINT32_MAX);
     for (const MulticastGroup &g : exe.multicastGroups)
       if (g.id < groupSource_.size())
@@ -82,6 +106,7 @@ public:
     barrier_.reset(n, chip_.effectiveBarrierLatency());
     for (uint32_t i = 0; i < n; ++i) {
       Tile &t = tiles_[i];
+      if (t.whole) continue;  // loaded above
       if (rtl_.count(i)) {
         t.m = std::make_unique<CnModel>();
         CnModel &m = *t.m;
@@ -109,6 +134,7 @@ public:
     }
     for (const MailboxConfig &c : exe.mailboxPolicies) {
       Tile &t = tiles_[c.core];
+      if (t.whole) continue;
       if (t.m) {
         t.m->policy_we_i = 1;
         t.m->policy_idx_i = uint8_t(c.mailbox);
@@ -122,7 +148,10 @@ public:
     for (const CoreAssignment &a : exe.cores) {
       Tile &t = tiles_[a.core];
       const ProgramImage &img = exe.images[a.image];
-      if (t.m) {
+      if (t.whole) {
+        t.bootAtStart = true;
+        t.image = a.image;
+      } else if (t.m) {
         for (const Word &w : imageWords(img))
           loaderEdge(t, w);
         t.m->code_len_i = uint32_t(img.code.size());
@@ -164,6 +193,12 @@ public:
   // ---- host ----
   std::optional<Error> writeSram(uint32_t core, uint32_t address, const uint8_t *data, size_t size) {
     Tile &t = tiles_[core];
+    if (t.whole) {
+      if (started_)
+        return Error{"mixed mesh: host writes only before the first run"};
+      t.whole->writeSram(address, data, size);
+      return std::nullopt;
+    }
     if (!t.m) {
       std::copy_n(data, size, t.core->sram().begin() + address);
       return std::nullopt;
@@ -184,6 +219,8 @@ public:
   }
   std::vector<uint8_t> readSram(uint32_t core) const {
     const Tile &t = tiles_[core];
+    if (t.whole)
+      return t.whole->sram();
     if (!t.m)
       return t.core->sram();
     std::vector<uint8_t> v(chip_.sramBytes);
@@ -193,16 +230,18 @@ public:
   }
   uint8_t coreState(uint32_t i) const {
     const Tile &t = tiles_[i];
-    if (!t.m)
+    if (!t.m && !t.whole)
       return uint8_t(t.core->state());
     if (release_ && release_->cores[i])
       return 1;
-    return t.m->state_o;
+    return rtlState(t);
   }
   uint32_t corePc(uint32_t i) const {
     const Tile &t = tiles_[i];
-    if (!t.m)
+    if (!t.m && !t.whole)
       return t.core->pc();
+    if (t.whole)
+      return release_ && release_->cores[i] ? t.whole->pc() + 1 : t.whole->pc();
     if (release_ && release_->cores[i])
       return t.m->pc_o + 1;
     if (t.rom.booting)
@@ -245,12 +284,22 @@ public:
   /// when a deadlock starts with an empty network, e.g. tests/lit/sim/deadlock.s.)
   void setWatchdog(uint64_t cycles) { watchdog_ = cycles; }
   uint64_t cycle() const { return now_; }
-  bool isRtl(uint32_t core) const { return bool(tiles_[core].m); }
+  bool isRtl(uint32_t core) const { return tiles_[core].m || tiles_[core].whole; }
+  bool isWholeRtlTile(uint32_t core) const { return bool(tiles_[core].whole); }
+  /// Router protocol errors of the whole RTL tiles (OR of router_err_o).
+  uint32_t routerErrors() const {
+    uint32_t e = 0;
+    for (const Tile &t : tiles_)
+      if (t.whole) e |= t.whole->routerErrors();
+    return e;
+  }
+  const emu::Network &network() const { return net_; }
   /// Tile-cycles evaluated (every tile every cycle), for speed figures.
   uint64_t tileCycles() const { return now_ * tiles_.size(); }
   /// Fault code of core i (sem::Fault as a number; 0 unless faulted).
   uint8_t coreFault(uint32_t i) const {
     const Tile &t = tiles_[i];
+    if (t.whole) return t.whole->faultCode();
     return t.m ? uint8_t(t.m->fault_o) : uint8_t(t.core->faultCode());
   }
   /// emu::Core::describe() for model tiles; the same line from the RTL
@@ -258,7 +307,7 @@ public:
   /// RTL output: "blocked on recv mailbox" without a number).
   std::string describe(uint32_t i) const {
     const Tile &t = tiles_[i];
-    if (!t.m)
+    if (!t.m && !t.whole)
       return t.core->describe();
     std::ostringstream os;
     os << "core " << i << " (" << chip_.coreX(i) << "," << chip_.coreY(i) << ") ";
@@ -267,9 +316,9 @@ public:
     case 0: os << "idle"; return os.str();
     case 1: os << "running"; break;
     case 3: os << "halted"; break;
-    case 4: os << "faulted (" << sem::faultName(sem::Fault(t.m->fault_o)) << ")"; break;
+    case 4: os << "faulted (" << sem::faultName(sem::Fault(coreFault(i))) << ")"; break;
     case 2:
-      switch (t.m->block_o) {
+      switch (rtlBlock(t)) {
       case 1: os << "blocked on outbound buffer"; break;
       case 2: {  // the model's blockMailbox_: the recv's immediate
         const uint32_t pc = corePc(i);
@@ -303,6 +352,7 @@ public:
 private:
   using Word = LoaderWord;
   struct Tile {
+    std::unique_ptr<WholeTile> whole;           // whole RTL tile, or
     std::unique_ptr<CnModel> m;                 // RTL core + NI, or
     std::unique_ptr<emu::NetworkInterface> ni;  // the model's
     std::unique_ptr<emu::Core> core;
@@ -320,6 +370,19 @@ private:
     uint64_t cycle = 0;
     std::vector<uint8_t> cores;
   };
+
+  static uint8_t rtlState(const Tile &t) { return t.whole ? t.whole->state() : uint8_t(t.m->state_o); }
+  static uint8_t rtlBlock(const Tile &t) { return t.whole ? t.whole->blockReason() : uint8_t(t.m->block_o); }
+  int neighbour(uint32_t i, uint8_t p) const {
+    const uint32_t x = chip_.coreX(i), y = chip_.coreY(i);
+    switch (p) {
+    case 1: return x + 1 < chip_.width ? int(i + 1) : -1;
+    case 2: return x > 0 ? int(i - 1) : -1;
+    case 3: return y > 0 ? int(i - chip_.width) : -1;
+    case 4: return y + 1 < chip_.height ? int(i + chip_.width) : -1;
+    default: return -1;
+    }
+  }
 
   static auto &sram(Tile &t) { return t.m->rootp->xpu_tile_core_ni__DOT__u_core__DOT__sram_q; }
   static const auto &sram(const Tile &t) { return t.m->rootp->xpu_tile_core_ni__DOT__u_core__DOT__sram_q; }
@@ -345,7 +408,7 @@ private:
     if (!net_.quiescent())
       return false;
     for (const Tile &t : tiles_)
-      if (t.m ? !t.m->ni_quiescent_o : t.ni->outboundBusy())
+      if (t.whole ? !t.whole->quiescent() : t.m ? !t.m->ni_quiescent_o : t.ni->outboundBusy())
         return false;
     return true;
   }
@@ -353,6 +416,9 @@ private:
   void step() {
     if (!started_) {  // boot the RTL cores: first issue in cycle 0
       started_ = true;
+      for (Tile &tl : tiles_)
+        if (tl.whole && tl.bootAtStart)
+          tl.whole->bootLoadedImage();
       for (Tile &tl : tiles_)
         if (tl.m && tl.bootAtStart) {
           tl.m->boot_i = 1;
@@ -365,8 +431,24 @@ private:
     const uint64_t t = now_;
     const uint32_t n = uint32_t(tiles_.size());
     std::vector<uint8_t> arrived(n, 0);
+    // 1. whole RTL tiles: chip inputs, link outputs of t into the network
     for (uint32_t i = 0; i < n; ++i) {
       Tile &tl = tiles_[i];
+      if (!tl.whole)
+        continue;
+      const WholeTileOutputs o = tl.whole->drive(
+          t, barrier_.timestep(), release_ && release_->cycle == t && release_->cores[i]);
+      arrived[i] = o.barrierArrive;
+      if (o.spawnPosted)
+        ++spawnsInFlight_;
+      if (o.spawnConsumed && spawnsInFlight_)
+        --spawnsInFlight_;
+    }
+    // 2. the other tiles, routers included
+    for (uint32_t i = 0; i < n; ++i) {
+      Tile &tl = tiles_[i];
+      if (tl.whole)
+        continue;
       if (!tl.m) {  // emu::Tile::cycle
         tl.ni->receive(t);
         if (tl.live)
@@ -423,6 +505,13 @@ private:
         for (uint32_t a = 0; a < chip_.sramBytes; ++a)
           sram(tl)[a] = 0;
     }
+    // 3. whole RTL tiles: link inputs of t (every model router has ticked), edge
+    for (Tile &tl : tiles_)
+      if (tl.whole)
+        tl.whole->receive(t);
+    for (Tile &tl : tiles_)
+      if (tl.whole)
+        tl.whole->edge(t);
     // end of cycle: emu::Tile::bookkeeping + emu::Mesh::endOfCycle
     if (release_ && release_->cycle == t)
       release_.reset();
@@ -432,9 +521,10 @@ private:
     uint32_t live = 0;
     for (uint32_t i = 0; i < n; ++i) {
       Tile &tl = tiles_[i];
-      const uint8_t st = tl.m ? tl.m->state_o : uint8_t(tl.core->state());
-      const bool atBarrier = tl.m ? (st == 2 && tl.m->block_o == 3)
-                                  : (st == 2 && tl.core->blockReason() == emu::BlockReason::Barrier);
+      const bool rtl = tl.m || tl.whole;
+      const uint8_t st = rtl ? rtlState(tl) : uint8_t(tl.core->state());
+      const bool atBarrier = rtl ? (st == 2 && rtlBlock(tl) == 3)
+                                 : (st == 2 && tl.core->blockReason() == emu::BlockReason::Barrier);
       tl.live = st == 1 || st == 2;
       live += tl.live;
       if (st == 4) {
@@ -455,7 +545,7 @@ private:
         r.cycle = rel->cycle;
         r.cores.assign(n, 0);
         for (uint32_t c : rel->cores) {
-          if (tiles_[c].m)
+          if (tiles_[c].m || tiles_[c].whole)
             r.cores[c] = 1;
           else
             tiles_[c].core->releaseBarrier(rel->cycle);
@@ -468,8 +558,8 @@ private:
       bool stuck = live_ > 0 && spawnsInFlight_ == 0 && !release_ && !newFault_;
       for (uint32_t i = 0; stuck && i < n; ++i) {
         const Tile &tl = tiles_[i];
-        const uint8_t st = tl.m ? tl.m->state_o : uint8_t(tl.core->state());
-        stuck = st != 1 && !tl.rom.booting;
+        const uint8_t st = tl.m || tl.whole ? rtlState(tl) : uint8_t(tl.core->state());
+        stuck = st != 1 && !tl.rom.booting && !(tl.whole && tl.whole->booting());
       }
       stuck = stuck && quiescent();
       if (!stuck)
