@@ -283,7 +283,7 @@ uint64_t TrafficEngine::drawGap(Tile &tile) {
   // before the next success is geometric. Drawing it directly lets an idle
   // tile sleep until its next packet instead of drawing every cycle.
   if (packetProbability_ >= 1.0) return 0;
-  const double u = 1.0 - tile.rng->unit();  // (0, 1]
+  const double u = 1.0 - tile.rng.unit();  // (0, 1]
   const double g = std::floor(std::log(u) / logNoPacket_);
   return g >= 9.0e18 ? kNever / 2 : uint64_t(g);
 }
@@ -292,7 +292,7 @@ uint32_t TrafficEngine::drawDestination(Tile &tile, uint32_t self) {
   const uint32_t n = chip_.numCores(), w = chip_.width, h = chip_.height;
   const uint32_t x = self % w, y = self / w;
   switch (cfg_.pattern) {
-  case TrafficPattern::Uniform: return uint32_t(tile.rng->below(drawNode_));
+  case TrafficPattern::Uniform: return uint32_t(tile.rng.below(drawNode_));
   case TrafficPattern::Transpose: return chip_.coreId(y, x);
   case TrafficPattern::BitComplement: return n - 1 - self;
   case TrafficPattern::BitReverse: {
@@ -304,9 +304,9 @@ uint32_t TrafficEngine::drawDestination(Tile &tile, uint32_t self) {
     return r;
   }
   case TrafficPattern::Hotspot:
-    if (tile.rng->unit() < cfg_.hotspotFraction)
-      return cfg_.hotspotNodes[tile.rng->below(drawHotspot_)];
-    return uint32_t(tile.rng->below(drawNode_));
+    if (tile.rng.unit() < cfg_.hotspotFraction)
+      return cfg_.hotspotNodes[tile.rng.below(drawHotspot_)];
+    return uint32_t(tile.rng.below(drawNode_));
   case TrafficPattern::Neighbor: return chip_.coreId((x + 1) % w, (y + 1) % h);
   }
   return self;
@@ -318,9 +318,9 @@ void TrafficEngine::generate(Tile &tile, uint32_t self, uint64_t now) {
   p.created = now;
   p.flits = uint16_t(cfg_.packetFlits);
   if (cfg_.packetFlitsMax > cfg_.packetFlits)
-    p.flits = uint16_t(cfg_.packetFlits + tile.rng->below(drawLength_));
-  p.vc = uint8_t(tile.rng->below(drawVc_));
-  p.mcast = cfg_.multicastFraction > 0 && tile.rng->unit() < cfg_.multicastFraction;
+    p.flits = uint16_t(cfg_.packetFlits + tile.rng.below(drawLength_));
+  p.vc = uint8_t(tile.rng.below(drawVc_));
+  p.mcast = cfg_.multicastFraction > 0 && tile.rng.unit() < cfg_.multicastFraction;
   uint64_t copies = 1;
   if (p.mcast) {
     p.dest = self;  // group id

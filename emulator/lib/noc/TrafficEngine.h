@@ -81,17 +81,17 @@ private:
     std::vector<Pending> items_;
     size_t head_ = 0;
   };
-  // The fields a tick touches come first and fit a couple of cache lines;
-  // the generator's 2.5 KB state lives elsewhere (used once per packet).
+  // The fields a tick touches come first and fit a couple of cache lines
+  // (the generator's state is 32 bytes).
   struct Tile {
-    explicit Tile(uint64_t seed) : rng(std::make_unique<TrafficRng>(seed)) {}
+    explicit Tile(uint64_t seed) : rng(seed) {}
     uint64_t nextGen = kNever;
     PendingQueue queue;
     uint32_t sentFlits = 0;      // of queue.front()
     uint8_t sinkRR = 0;          // last VC consumed
     bool source = false;
     uint64_t packetCounter = 0;
-    std::unique_ptr<TrafficRng> rng;
+    TrafficRng rng;
     std::array<uint32_t, 8> hopsInProgress{}; // per VC, hops of the copy being consumed
     std::array<uint32_t, 8> sourceInProgress{}; // per VC, source of the copy being consumed
     // statistics

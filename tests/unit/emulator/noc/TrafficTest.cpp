@@ -158,7 +158,11 @@ TEST(NocTraffic, HotspotFairnessBetweenTwoSources) {
   const TrafficResult r = runTraffic(chip, cfg);
   const double east = r.linkUtilisation[0][uint8_t(Port::East)] * cfg.measureCycles;
   const double west = r.linkUtilisation[2][uint8_t(Port::West)] * cfg.measureCycles;
-  EXPECT_NEAR(east, west, 1.0);
+  // The Local output alternates between the two inputs, so the links carry
+  // the same flits up to what the window's edges cut differently: each
+  // input buffer of router 1 holds up to V x D flits at either edge.
+  EXPECT_NEAR(east, west, double(chip.virtualChannels * chip.bufferDepth));
+  EXPECT_GT(east, 0.45 * cfg.measureCycles);
   EXPECT_NEAR(r.linkUtilisation[1][uint8_t(Port::Local)], 1.0, 1e-9);  // sink busy every cycle
   EXPECT_NEAR(r.acceptedRate, 1.0 / 3.0, 1e-9);
 }
