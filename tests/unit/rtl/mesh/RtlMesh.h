@@ -340,35 +340,18 @@ private:
   static unsigned opposite(unsigned port) { return port == 1 ? 2 : port == 2 ? 1 : port == 3 ? 4 : 3; }
 
   static LinkFlit outFlit4(const Model &m, unsigned port) {
-    const uint32_t *w = m.link_out_o.data();
-    const unsigned b = (port - 1) * kLinkBits;
-    LinkFlit f;
-    f.valid = getBits(w, b + 69, 1);
-    if (!f.valid)
-      return f;
-    f.data = getBits(w, b, kFlitDataBits);
-    f.vc = uint8_t(getBits(w, b + 64, kVcBits));
-    f.tail = getBits(w, b + 67, 1);
-    f.head = getBits(w, b + 68, 1);
-    return f;
+    return getFlitLink(m.link_out_o.data(), (port - 1) * kLinkBits);
   }
   static void setInFlit4(Model &m, unsigned port, const LinkFlit &f) {
-    uint32_t *w = m.link_in_i.data();
-    const unsigned b = (port - 1) * kLinkBits;
-    putBits(w, b, kFlitDataBits, f.valid ? f.data : 0);
-    putBits(w, b + 64, kVcBits, f.valid ? f.vc : 0);
-    putBits(w, b + 67, 1, f.valid && f.tail);
-    putBits(w, b + 68, 1, f.valid && f.head);
-    putBits(w, b + 69, 1, f.valid);
+    putFlitLink(m.link_in_i.data(), (port - 1) * kLinkBits, f);
   }
   static LinkCredit outCredit4(const Model &m, unsigned port) {
     const uint32_t v = m.link_credit_o;
-    const uint32_t c = uint32_t(getBits(&v, (port - 1) * kCreditBits, kCreditBits));
-    return {bool(c & 8u), uint8_t(c & 7u)};
+    return creditFromBits(uint32_t(getBits(&v, (port - 1) * kCreditBits, kCreditBits)));
   }
   static void setInCredit4(Model &m, unsigned port, const LinkCredit &c) {
     uint32_t v = m.link_credit_i;
-    putBits(&v, (port - 1) * kCreditBits, kCreditBits, c.valid ? (8u | c.vc) : 0u);
+    putBits(&v, (port - 1) * kCreditBits, kCreditBits, creditBits(c));
     m.link_credit_i = uint16_t(v);
   }
 

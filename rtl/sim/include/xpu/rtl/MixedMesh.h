@@ -52,30 +52,7 @@
 
 namespace xpu::rtl {
 
-namespace mixed_detail {
-constexpr unsigned kFlitDataBits = 64;  // xpu_pkg::FlitDataW
-constexpr unsigned kVcBits = 3;         // xpu_pkg::VcW
-struct LinkFlit {
-  bool valid = false, head = false, tail = false;
-  uint8_t vc = 0;
-  uint64_t data = 0;
-};
-struct LinkCredit {
-  bool valid = false;
-  uint8_t vc = 0;
-};
-using ::xpu::rtl::putBits;
-using ::xpu::rtl::getBits;
-} // namespace mixed_detail
-
 template <class CnModel> class MixedMesh final : public emu::ChipServices {
-  using LinkFlit = mixed_detail::LinkFlit;
-  using LinkCredit = mixed_detail::LinkCredit;
-  static constexpr unsigned kFlitDataBits = mixed_detail::kFlitDataBits;
-  static constexpr unsigned kVcBits = mixed_detail::kVcBits;
-  static void putBits(uint32_t *w, unsigned lsb, unsigned width, uint64_t v) { mixed_detail::putBits(w, lsb, width, v); }
-  static uint64_t getBits(const uint32_t *w, unsigned lsb, unsigned width) { return mixed_detail::getBits(w, lsb, width); }
-
 public:
   /// `rtlTiles`: RTL core + NI on the model's router; `wholeTiles`: whole
   /// RTL tiles made by `wholeFactory` (e.g. wholeTileFactory<Vxpu_tile_2x2>()).
@@ -465,7 +442,7 @@ private:
       tl.rom.drive(m, t);
       m.eval();
       // NI -> router: injection and the ejection consume
-      const LinkFlit f = decodeFlit(m.inj_o.data());
+      const LinkFlit f = getFlitLink(m.inj_o.data());
       if (f.valid) {
         emu::Flit ef;
         ef.data[0] = f.data;
@@ -497,7 +474,7 @@ private:
       tl.ej = {};
       tl.injCredit = {};
       net_.tickRouter(i, t);
-      encodeFlit(m.ej_i.data(), tl.ej);
+      putFlitLink(m.ej_i.data(), 0, tl.ej);
       m.inj_credit_i = tl.injCredit.valid ? uint8_t(8u | tl.injCredit.vc) : uint8_t(0);
       m.clk_i = 1;
       m.eval();
@@ -568,25 +545,6 @@ private:
         stuckSince_ = t;
     }
     now_ = t + 1;
-  }
-
-  static LinkFlit decodeFlit(const uint32_t *w) {
-    LinkFlit f;
-    f.valid = getBits(w, 69, 1);
-    if (!f.valid)
-      return f;
-    f.data = getBits(w, 0, kFlitDataBits);
-    f.vc = uint8_t(getBits(w, 64, kVcBits));
-    f.tail = getBits(w, 67, 1);
-    f.head = getBits(w, 68, 1);
-    return f;
-  }
-  static void encodeFlit(uint32_t *w, const LinkFlit &f) {
-    putBits(w, 0, kFlitDataBits, f.valid ? f.data : 0);
-    putBits(w, 64, kVcBits, f.valid ? f.vc : 0);
-    putBits(w, 67, 1, f.valid && f.tail);
-    putBits(w, 68, 1, f.valid && f.head);
-    putBits(w, 69, 1, f.valid);
   }
 
   const Executable &exe_;

@@ -209,16 +209,6 @@ public:
 
 private:
   static constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
-  struct LinkFlit {
-    bool valid = false, head = false, tail = false;
-    uint8_t vc = 0;
-    uint64_t data = 0;
-  };
-  struct LinkCredit {
-    bool valid = false;
-    uint8_t vc = 0;
-  };
-
   auto &sram() { return m_->rootp->xpu_tile_core_ni__DOT__u_core__DOT__sram_q; }
   const auto &sram() const { return m_->rootp->xpu_tile_core_ni__DOT__u_core__DOT__sram_q; }
 
@@ -280,7 +270,7 @@ private:
     bool active = false;
 
     // NI -> router: injection and the ejection consume
-    const LinkFlit f = decodeFlit(m.inj_o.data());
+    const LinkFlit f = getFlitLink(m.inj_o.data());
     if (f.valid) {
       emu::Flit ef;
       ef.data[0] = f.data;
@@ -343,7 +333,7 @@ private:
       net.tickRouter(id_, now);
       active |= s.flitHops + s.bufferWrites + s.flitsEjected != before;
     }
-    encodeFlit(m.ej_i.data(), ej_);
+    putFlitLink(m.ej_i.data(), 0, ej_);
     m.inj_credit_i = injCredit_.valid ? uint8_t(8u | injCredit_.vc) : uint8_t(0);
     m.clk_i = 1;
     m.eval();
@@ -409,25 +399,6 @@ private:
     if (requested != kNever)
       wake_.notify(mesh_.delayTo(std::max(requested, now + 1)));
     next_trigger(wake_);
-  }
-
-  static LinkFlit decodeFlit(const uint32_t *w) {
-    LinkFlit f;
-    f.valid = getBits(w, 69, 1);
-    if (!f.valid)
-      return f;
-    f.data = getBits(w, 0, 64);
-    f.vc = uint8_t(getBits(w, 64, 3));
-    f.tail = getBits(w, 67, 1);
-    f.head = getBits(w, 68, 1);
-    return f;
-  }
-  static void encodeFlit(uint32_t *w, const LinkFlit &f) {
-    putBits(w, 0, 64, f.valid ? f.data : 0);
-    putBits(w, 64, 3, f.valid ? f.vc : 0);
-    putBits(w, 67, 1, f.valid && f.tail);
-    putBits(w, 68, 1, f.valid && f.head);
-    putBits(w, 69, 1, f.valid);
   }
 
   ChipDescriptor chip_;

@@ -49,17 +49,6 @@
 
 namespace xpu::rtl {
 
-/// One direction of a link during one cycle (flit_link_t / credit_t).
-struct LinkFlitBits {
-  bool valid = false, head = false, tail = false;
-  uint8_t vc = 0;
-  uint64_t data = 0;
-};
-struct LinkCreditBits {
-  bool valid = false;
-  uint8_t vc = 0;
-};
-
 /// What a whole tile's core did during a cycle (chip services).
 struct WholeTileOutputs {
   bool barrierArrive = false;
@@ -109,8 +98,8 @@ protected:
   // Link outputs of this tile towards RTL neighbours as they reach them
   // this cycle (after the L - 1 stages), per port 1..4.
   struct LinkOut {
-    std::array<LinkFlitBits, 5> flit{};
-    std::array<LinkCreditBits, 5> credit{};
+    std::array<LinkFlit, 5> flit{};
+    std::array<LinkCredit, 5> credit{};
   };
   virtual const LinkOut &linkToNeighbours() const = 0;
   static const LinkOut &linkOf(const WholeTile &t) { return t.linkToNeighbours(); }
@@ -226,13 +215,13 @@ public:
     m.eval();
     // Link outputs of cycle `now` (registered state of the router).
     for (uint8_t p = 1; p < 5; ++p) {
-      const LinkFlitBits f = outFlit(p);
-      const LinkCreditBits c = outCredit(p);
+      const LinkFlit f = outFlit(p);
+      const LinkCredit c = outCredit(p);
       if (peer_[p]) {
         // RTL neighbour: through L - 1 register stages.
         Pipe &pp = pipe_[p];
-        LinkFlitBits fo = f;
-        LinkCreditBits co = c;
+        LinkFlit fo = f;
+        LinkCredit co = c;
         if (!pp.flits.empty()) {
           pp.flits.push_front(f);
           fo = pp.flits.back();
@@ -272,8 +261,8 @@ public:
   void receive(uint64_t now) override {
     Model &m = *m_;
     for (uint8_t p = 1; p < 5; ++p) {
-      LinkFlitBits f;
-      LinkCreditBits c;
+      LinkFlit f;
+      LinkCredit c;
       if (peer_[p]) {
         const LinkOut &o = linkOf(*peer_[p]);
         f = o.flit[opposite(p)];
@@ -315,7 +304,7 @@ public:
   bool quiescent() const override {
     if (!m_->quiescent_o || !net_.routerIdle(id_)) return false;
     for (uint8_t p = 1; p < 5; ++p)
-      for (const LinkFlitBits &f : pipe_[p].flits)
+      for (const LinkFlit &f : pipe_[p].flits)
         if (f.valid) return false;
     return true;
   }
@@ -323,10 +312,9 @@ public:
 
 private:
   struct Pipe {
-    std::deque<LinkFlitBits> flits;
-    std::deque<LinkCreditBits> credits;
+    std::deque<LinkFlit> flits;
+    std::deque<LinkCredit> credits;
   };
-  static constexpr unsigned kLinkBits = 70;  // flit_link_t: data 64, vc 3, tail, head, valid
 
   const LinkOut &linkToNeighbours() const override { return toPeers_; }
 
@@ -363,35 +351,19 @@ private:
   }
 
   // Tile link ports are indexed router port - 1 (East, West, North, South).
-  LinkFlitBits outFlit(uint8_t p) const {
-    const uint32_t *w = m_->link_out_o.data();
-    const unsigned b = (p - 1u) * kLinkBits;
-    LinkFlitBits f;
-    f.valid = getBits(w, b + 69, 1);
-    if (!f.valid) return f;
-    f.data = getBits(w, b, 64);
-    f.vc = uint8_t(getBits(w, b + 64, 3));
-    f.tail = getBits(w, b + 67, 1);
-    f.head = getBits(w, b + 68, 1);
-    return f;
+  LinkFlit outFlit(uint8_t p) const {
+    return getFlitLink(m_->link_out_o.data(), (p - 1u) * kLinkBits);
   }
-  LinkCreditBits outCredit(uint8_t p) const {
+  LinkCredit outCredit(uint8_t p) const {
     const uint32_t v = m_->link_credit_o;
-    const uint32_t c = uint32_t(getBits(&v, (p - 1u) * 4, 4));
-    return {bool(c & 8u), uint8_t(c & 7u)};
+    return creditFromBits(uint32_t(getBits(&v, (p - 1u) * kCreditBits, kCreditBits)));
   }
-  void setInFlit(uint8_t p, const LinkFlitBits &f) {
-    uint32_t *w = m_->link_in_i.data();
-    const unsigned b = (p - 1u) * kLinkBits;
-    putBits(w, b, 64, f.valid ? f.data : 0);
-    putBits(w, b + 64, 3, f.valid ? f.vc : 0);
-    putBits(w, b + 67, 1, f.valid && f.tail);
-    putBits(w, b + 68, 1, f.valid && f.head);
-    putBits(w, b + 69, 1, f.valid);
+  void setInFlit(uint8_t p, const LinkFlit &f) {
+    putFlitLink(m_->link_in_i.data(), (p - 1u) * kLinkBits, f);
   }
-  void setInCredit(uint8_t p, const LinkCreditBits &c) {
+  void setInCredit(uint8_t p, const LinkCredit &c) {
     uint32_t v = m_->link_credit_i;
-    putBits(&v, (p - 1u) * 4, 4, c.valid ? (8u | c.vc) : 0u);
+    putBits(&v, (p - 1u) * kCreditBits, kCreditBits, creditBits(c));
     // 4 ports x credit_t (4 bits). A plain integer type on purpose: the port
     // is a reference member, and a decltype(port)(v) cast here left the
     // port unchanged (every credit into the tile lost; found by the tests).
