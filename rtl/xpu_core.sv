@@ -30,9 +30,7 @@
 // tile's loader does at boot (docs/arch.md 9). Test benches read sram_q,
 // imem_q and rf_q directly (verilator public_flat_rd): an observation-only
 // backdoor that adds no port to the netlist.
-module xpu_core
-  import xpu_core_isa_pkg::*;
-#(
+module xpu_core #(
   parameter int unsigned SramBytes       = 65536, // multiple of 8
   parameter int unsigned ImemWords       = 4096,
   parameter int unsigned VectorLanes     = 16,    // power of two
@@ -74,9 +72,11 @@ module xpu_core
   output logic                          ob_data_valid_o, // payload beats follow the header
   output logic [FlitBytes*8-1:0]        ob_data_o,
   // NI mailboxes
-  input  logic [Mailboxes-1:0][15:0]    mb_count_i,
-  input  logic [Mailboxes-1:0][15:0]    mb_front_len_i,
-  input  logic [Mailboxes-1:0][15:0]    mb_front_src_i,
+  // Mailbox m at bits 16m +: 16 (flat: yosys 0.23 has no multi-dimensional
+  // packed arrays; same layout as xpu_ni's [Mailboxes-1:0][15:0]).
+  input  logic [16*Mailboxes-1:0]       mb_count_i,
+  input  logic [16*Mailboxes-1:0]       mb_front_len_i,
+  input  logic [16*Mailboxes-1:0]       mb_front_src_i,
   output logic                          mb_pop_o,
   output logic [7:0]                    mb_pop_idx_o,
   input  logic [FlitBytes*8-1:0]        mb_data_i,   // popped payload, one beat per cycle after the pop
@@ -107,6 +107,11 @@ module xpu_core
   localparam int unsigned NumCores = MeshWidth * MeshHeight;
   localparam int unsigned MbAw    = Mailboxes > 1 ? $clog2(Mailboxes) : 1;
   localparam int unsigned GrpAw   = McGroups > 1 ? $clog2(McGroups) : 1;
+
+  // The ISA constants (OpAdd, ClsAlu, FaultBadAddress, ...) as local names,
+  // generated with xpu_core_isa_pkg: yosys 0.23 reads no package imports
+  // (docs/rtl.md "Synthesis area (yosys)").
+`include "xpu_core_isa_names.svh"
 
   // emu::CoreState / emu::BlockReason values.
   typedef enum logic [2:0] {StIdle = 3'd0, StRun = 3'd1, StBlocked = 3'd2,
@@ -145,55 +150,55 @@ module xpu_core
   // index takes the low SramAw bits, the upper address bits are known zero.
   /* verilator lint_off UNUSEDSIGNAL */
   function automatic logic [7:0] rd8(logic [31:0] addr);
-    return sram_q[SramAw'(addr)];
+    rd8 = sram_q[SramAw'(addr)];
   endfunction
   function automatic logic [31:0] s8(logic [31:0] addr);  // sign-extended byte
     logic [7:0] v;
     v = sram_q[SramAw'(addr)];
-    return {{24{v[7]}}, v};
+    s8 = {{24{v[7]}}, v};
   endfunction
   /* verilator lint_on UNUSEDSIGNAL */
   function automatic logic [31:0] rd32(logic [31:0] addr);
-    return {sram_q[SramAw'(addr + 32'd3)], sram_q[SramAw'(addr + 32'd2)],
-            sram_q[SramAw'(addr + 32'd1)], sram_q[SramAw'(addr)]};
+    rd32 = {sram_q[SramAw'(addr + 32'd3)], sram_q[SramAw'(addr + 32'd2)],
+           sram_q[SramAw'(addr + 32'd1)], sram_q[SramAw'(addr)]};
   endfunction
   // A region of `bytes` at `addr` (docs/arch.md 3.3): outside SRAM / misaligned.
   // A zero-length region is never checked.
   function automatic logic out_of_sram(logic [31:0] addr, logic [39:0] bytes);
-    return bytes != 40'd0 && ({8'd0, addr} + bytes > 40'(SramBytes));
+    out_of_sram = bytes != 40'd0 && ({8'd0, addr} + bytes > 40'(SramBytes));
   endfunction
   function automatic logic misaligned(logic [1:0] addr_lo, logic [39:0] bytes, logic [1:0] mask);
-    return bytes != 40'd0 && (addr_lo & mask) != 2'd0;
+    misaligned = bytes != 40'd0 && (addr_lo & mask) != 2'd0;
   endfunction
   function automatic logic [31:0] ceil_lanes(logic [31:0] n);
-    return 32'(({1'b0, n} + 33'(VectorLanes - 1)) >> LaneSh);
+    ceil_lanes = 32'(({1'b0, n} + 33'(VectorLanes - 1)) >> LaneSh);
   endfunction
   function automatic logic [31:0] ceil_flits(logic [31:0] n);
-    return 32'(({1'b0, n} + 33'(FlitBytes - 1)) >> FlitSh);
+    ceil_flits = 32'(({1'b0, n} + 33'(FlitBytes - 1)) >> FlitSh);
   endfunction
   function automatic logic signed [63:0] sext64(logic [31:0] x);
-    return $signed({{32{x[31]}}, x});
+    sext64 = $signed({{32{x[31]}}, x});
   endfunction
   function automatic logic signed [31:0] sat24(logic signed [63:0] x);
-    if (x < -64'sd8388608) return -32'sd8388608;
-    if (x > 64'sd8388607) return 32'sd8388607;
-    return x[31:0];
+    if (x < -64'sd8388608)     sat24 = -32'sd8388608;
+    else if (x > 64'sd8388607) sat24 = 32'sd8388607;
+    else                       sat24 = x[31:0];
   endfunction
   // (x * (4096 - d)) >> 12, 64-bit product, arithmetic shift (sem::decay)
   function automatic logic signed [63:0] decay(logic [31:0] x, logic [31:0] d);
     logic signed [63:0] p;
     p = sext64(x) * (64'sd4096 - sext64(d));
-    return p >>> 12;
+    decay = p >>> 12;
   endfunction
   // sem::requantise
   function automatic logic [7:0] requantise(logic [31:0] x, logic [4:0] shift, logic relu);
     logic signed [63:0] y;
     y = sext64(x);
     if (shift != 5'd0) y = (y + (64'sd1 <<< (shift - 5'd1))) >>> shift;
-    if (y > 64'sd127) return 8'd127;
-    if (relu && y < 64'sd0) return 8'd0;
-    if (y < -64'sd128) return 8'h80;
-    return y[7:0];
+    if (y > 64'sd127)            requantise = 8'd127;
+    else if (relu && y < 64'sd0) requantise = 8'd0;
+    else if (y < -64'sd128)      requantise = 8'h80;
+    else                         requantise = y[7:0];
   endfunction
 
   // ------------------------------------------------------------------ fetch and decode
@@ -222,14 +227,14 @@ module xpu_core
   assign rs2      = inst[19:16];
   assign rs3      = inst[23:20];
   assign imm      = inst[63:32];
-  assign fields   = op_fields(op);
+  assign fields   = xpu_core_isa_pkg::op_fields(op);
 
   always_comb begin
-    legal = op_defined(op) && inst[31:24] == 8'd0 &&
+    legal = xpu_core_isa_pkg::op_defined(op) && inst[31:24] == 8'd0 &&
             (fields[FieldRd]  || rd  == 4'd0) && (fields[FieldRs1] || rs1 == 4'd0) &&
             (fields[FieldRs2] || rs2 == 4'd0) && (fields[FieldRs3] || rs3 == 4'd0) &&
             (fields[FieldImm] || imm == 32'd0);
-    unique case (op_imm_rule(op))
+    unique case (xpu_core_isa_pkg::op_imm_rule(op))
       ImmCsr:    if (imm >= NumCsrs) legal = 1'b0;
       ImmVreq:   if ((imm & ~32'h11F) != 32'd0) legal = 1'b0;
       ImmNstep:  if ((imm & ~32'hF) != 32'd0) legal = 1'b0;
@@ -384,7 +389,7 @@ module xpu_core
   logic        vstart, sstart, rstart;
   logic [15:0] recv_len;
 
-  assign recv_len = mb_front_len_i[mbox];
+  assign recv_len = mb_front_len_i[16*mbox +: 16];
 
   always_comb begin
     state_d    = state_q;
@@ -422,7 +427,7 @@ module xpu_core
       end else if (!legal) begin
         raise = 1'b1; raise_code = FaultIllegalInstruction;
       end else begin
-        unique case (op_class(op))
+        unique case (xpu_core_isa_pkg::op_class(op))
           ClsControl: begin
             if (op == OpHalt) state_d = StHalted;  // pc stays at the halt
             else pc_d = fetch_pc + 32'd1;
@@ -430,7 +435,7 @@ module xpu_core
           ClsAlu, ClsMul: begin
             rf_we = 1'b1;
             if (op == OpCsrr) rf_wdata = csr_val;
-            if (op_class(op) == ClsMul) wait_d = 32'd1;
+            if (xpu_core_isa_pkg::op_class(op) == ClsMul) wait_d = 32'd1;
             pc_d = fetch_pc + 32'd1;
           end
           ClsLoad, ClsStore: begin
@@ -438,7 +443,7 @@ module xpu_core
               raise = 1'b1; raise_code = FaultBadAddress;
             end else if (misaligned(mem_addr[1:0], mem_size, mem_mask)) begin
               raise = 1'b1; raise_code = FaultMisaligned;
-            end else if (op_class(op) == ClsLoad) begin
+            end else if (xpu_core_isa_pkg::op_class(op) == ClsLoad) begin
               rf_we = 1'b1; rf_wdata = load_val; wait_d = 32'd1;
               pc_d = fetch_pc + 32'd1;
             end else begin
@@ -516,7 +521,7 @@ module xpu_core
               OpRecv: begin
                 if (mbox_bad) begin
                   raise = 1'b1; raise_code = FaultBadMailbox;
-                end else if (mb_count_i[mbox] == 16'd0) begin
+                end else if (mb_count_i[16*mbox +: 16] == 16'd0) begin
                   state_d = StBlocked; block_d = BlkMessage;
                 end else if (out_of_sram(a, {24'd0, recv_len})) begin
                   raise = 1'b1; raise_code = FaultBadAddress;  // the message stays
@@ -524,7 +529,7 @@ module xpu_core
                   mb_pop_o = 1'b1;
                   rstart   = 1'b1;
                   rf_we    = 1'b1;
-                  rf_wdata = {mb_front_src_i[mbox], recv_len};
+                  rf_wdata = {mb_front_src_i[16*mbox +: 16], recv_len};
                   wait_d   = ceil_flits({16'd0, recv_len});
                   seq_d    = recv_len != 16'd0 ? SeqRecv : SeqNone;
                   pc_d     = fetch_pc + 32'd1;
@@ -534,7 +539,7 @@ module xpu_core
                 if (mbox_bad) begin
                   raise = 1'b1; raise_code = FaultBadMailbox;
                 end else begin
-                  rf_we = 1'b1; rf_wdata = {16'd0, mb_count_i[mbox]};
+                  rf_we = 1'b1; rf_wdata = {16'd0, mb_count_i[16*mbox +: 16]};
                   pc_d = fetch_pc + 32'd1;
                 end
               end
@@ -610,8 +615,12 @@ module xpu_core
   // order. CubaLIF takes two cycles per chunk (cuba_wait on the first).
   logic                          cuba_wait;
   logic [VectorLanes-1:0]        w0_en, w1_en, b0_en;
-  logic [VectorLanes-1:0][31:0]  w0_addr, w1_addr, b0_addr, w0_data, w1_data;
-  logic [VectorLanes-1:0][7:0]   b0_data;
+  logic [31:0]                   w0_addr [VectorLanes];
+  logic [31:0]                   w1_addr [VectorLanes];
+  logic [31:0]                   b0_addr [VectorLanes];
+  logic [31:0]                   w0_data [VectorLanes];
+  logic [31:0]                   w1_data [VectorLanes];
+  logic [7:0]                    b0_data [VectorLanes];
   logic [31:0]                   lane_acc, lane_best;
   assign cuba_wait = vop_q == OpNstep && vimm_q[1:0] == 2'd2 && !vphase_q;
 
@@ -623,6 +632,15 @@ module xpu_core
     lane_best = vbest_q;
     for (int unsigned j = 0; j < VectorLanes; j++) begin
       idx        = vbase_q + j;
+      // Temporaries start at zero in every lane, so that no path keeps an
+      // old value (yosys 0.23 would infer a latch for them).
+      v32        = 32'd0;
+      u32        = 32'd0;
+      vaddr      = 32'd0;
+      uaddr      = 32'd0;
+      in32       = 32'd0;
+      vv         = 64'sd0;
+      spike      = 1'b0;
       w0_en[j]   = 1'b0;
       w1_en[j]   = 1'b0;
       b0_en[j]   = 1'b0;

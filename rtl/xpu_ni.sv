@@ -24,7 +24,7 @@
 //    Every output depends on registered state only (mb_data_o, a registered
 //    read, on the previous cycle's pop), so the tile has no combinational
 //    path through the NI.
-module xpu_ni import xpu_pkg::*; #(
+module xpu_ni #(
   parameter int unsigned NumVcs          = 2,    // `/noc/virtual_channels`, 1..8
   parameter int unsigned BufDepth        = 4,    // `/noc/buffer_depth`: ejection FIFOs and router Local input
   parameter int unsigned Mailboxes       = 8,    // `/core/mailboxes`, 1..256
@@ -39,17 +39,17 @@ module xpu_ni import xpu_pkg::*; #(
 ) (
   input  logic                            clk_i,
   input  logic                            rst_ni,
-  input  logic [CoreIdW-1:0]              core_id_i,       // head `source` (strapped per tile)
+  input  logic [xpu_pkg::CoreIdW-1:0]              core_id_i,       // head `source` (strapped per tile)
   // Mailbox policies (MailboxPolicy encoding: 0 block, 1 drop_newest,
   // 2 drop_oldest, 3 error), written by the loader; reset to block.
   input  logic                            policy_we_i,
   input  logic [7:0]                      policy_idx_i,
   input  logic [1:0]                      policy_i,
   // Router Local port.
-  output flit_link_t                      inj_o,           // -> router in_i[PortLocal]
-  input  credit_t                         inj_credit_i,    // <- router credit_o[PortLocal]
-  input  flit_link_t                      ej_i,            // <- router out_o[PortLocal]
-  output credit_t                         ej_credit_o,     // -> router credit_i[PortLocal]
+  output xpu_pkg::flit_link_t                      inj_o,           // -> router in_i[PortLocal]
+  input  xpu_pkg::credit_t                         inj_credit_i,    // <- router credit_o[PortLocal]
+  input  xpu_pkg::flit_link_t                      ej_i,            // <- router out_o[PortLocal]
+  output xpu_pkg::credit_t                         ej_credit_o,     // -> router credit_i[PortLocal]
   // Core: outbound buffer (emu::CoreIo outboundFree / post).
   output logic                            ob_free_o,
   input  logic                            ob_post_i,
@@ -66,14 +66,16 @@ module xpu_ni import xpu_pkg::*; #(
   /* verilator lint_on UNUSEDSIGNAL */
   input  logic [31:0]                     ob_spawn_arg_i,
   input  logic                            ob_data_valid_i,
-  input  logic [FlitDataW-1:0]            ob_data_i,
+  input  logic [xpu_pkg::FlitDataW-1:0]            ob_data_i,
   // Core: mailboxes (mailboxCount / peekMailbox / popMailbox).
-  output logic [Mailboxes-1:0][15:0]      mb_count_o,      // visible messages
-  output logic [Mailboxes-1:0][15:0]      mb_front_len_o,  // oldest visible message (count > 0)
-  output logic [Mailboxes-1:0][15:0]      mb_front_src_o,
+  // Mailbox m at bits 16m +: 16 (flat: yosys 0.23 has no multi-dimensional
+  // packed arrays).
+  output logic [16*Mailboxes-1:0]         mb_count_o,      // visible messages
+  output logic [16*Mailboxes-1:0]         mb_front_len_o,  // oldest visible message (count > 0)
+  output logic [16*Mailboxes-1:0]         mb_front_src_o,
   input  logic                            mb_pop_i,
   input  logic [7:0]                      mb_pop_idx_i,
-  output logic [FlitDataW-1:0]            mb_data_o,       // popped payload beats, from the cycle after the pop
+  output logic [xpu_pkg::FlitDataW-1:0]            mb_data_o,       // popped payload beats, from the cycle after the pop
   // Mailbox overflow with policy error: the core faults in this cycle.
   output logic                            ni_fault_o,
   output logic [3:0]                      ni_fault_code_o, // sem::Fault::MailboxOverflow
@@ -90,6 +92,13 @@ module xpu_ni import xpu_pkg::*; #(
   output logic [31:0]                     dropped_error_o
 );
 
+  // The xpu_pkg names used below (yosys 0.23 reads no package imports,
+  // docs/rtl.md "Synthesis area (yosys)").
+  localparam int unsigned FlitBytes  = xpu_pkg::FlitBytes;
+  localparam int unsigned FlitDataW  = xpu_pkg::FlitDataW;
+  localparam int unsigned VcW        = xpu_pkg::VcW;
+  localparam int unsigned CoreIdW    = xpu_pkg::CoreIdW;
+
   localparam int unsigned EjPtrW     = BufDepth > 1 ? $clog2(BufDepth) : 1;
   localparam int unsigned EjCntW     = $clog2(BufDepth + 1);
   localparam int unsigned MbAw       = Mailboxes > 1 ? $clog2(Mailboxes) : 1;
@@ -104,8 +113,10 @@ module xpu_ni import xpu_pkg::*; #(
   localparam int unsigned FlitSh     = $clog2(FlitBytes);
   localparam logic [3:0]  FaultMailboxOverflow = 4'd10;       // sem::Fault::MailboxOverflow
 
-  typedef enum logic [1:0] {PolBlock = 2'd0, PolDropNewest = 2'd1, PolDropOldest = 2'd2,
-                            PolError = 2'd3} policy_e;
+  // Plain constants, not an enum: policy_i is stored as written, and yosys
+  // 0.23 cannot parse the enum cast Verilator would require.
+  localparam logic [1:0] PolBlock = 2'd0, PolDropNewest = 2'd1, PolDropOldest = 2'd2,
+                         PolError = 2'd3;
   typedef enum logic [1:0] {ObIdle, ObCopy, ObSend} ob_state_e;
   typedef enum logic [1:0] {RxIdle, RxMessage, RxDiscard, RxSpawn} rx_mode_e;
 
@@ -115,30 +126,30 @@ module xpu_ni import xpu_pkg::*; #(
     logic [31:0] sum;
     sum = 32'(s) + k;
     if (sum >= MailboxDepth) sum = sum - MailboxDepth;
-    return SlotW'(sum);
+    slot_add = SlotW'(sum);
   endfunction
 
   function automatic logic [EjPtrW-1:0] ej_add(logic [EjPtrW-1:0] p, logic [31:0] k);
     logic [31:0] sum;
     sum = 32'(p) + k;
     if (sum >= BufDepth) sum = sum - BufDepth;
-    return EjPtrW'(sum);
+    ej_add = EjPtrW'(sum);
   endfunction
 
   function automatic logic [StoreAw-1:0] store_addr(logic [MbAw-1:0] m, logic [SlotW-1:0] s,
                                                     logic [31:0] beat);
-    return StoreAw'((32'(m) * MailboxDepth + 32'(s)) * MaxBeats + beat);
+    store_addr = StoreAw'((32'(m) * MailboxDepth + 32'(s)) * MaxBeats + beat);
   endfunction
 
   // =====================================================================
   // Configuration
-  policy_e policy_q [Mailboxes];
+  logic [1:0] policy_q [Mailboxes];
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      policy_q <= '{default: PolBlock};
+      for (int unsigned mi = 0; mi < Mailboxes; mi++) policy_q[mi] <= PolBlock;
     end else if (policy_we_i && 32'(policy_idx_i) < Mailboxes) begin
-      policy_q[policy_idx_i[MbAw-1:0]] <= policy_e'(policy_i);
+      policy_q[policy_idx_i[MbAw-1:0]] <= policy_i;
     end
   end
 
@@ -146,14 +157,14 @@ module xpu_ni import xpu_pkg::*; #(
   // Outbound: one message buffer, copied in by the core, injected one flit
   // per cycle on VC mbox mod V (spawn: VC 0) while credits last.
   ob_state_e            ob_state_q;
-  head_hdr_t            ob_hdr_q;
+  xpu_pkg::head_hdr_t   ob_hdr_q;
   logic [VcIdxW-1:0]    ob_vc_q;
   logic [BeatW-1:0]     ob_beats_q;   // body flits
   logic [BeatW-1:0]     ob_cnt_q;     // copy: beats received; send: next flit (0 = head)
   logic [FlitDataW-1:0] ob_body_q [MaxBeats];
   logic [EjCntW-1:0]    inj_cred_q [NumVcs];
 
-  head_hdr_t            post_hdr;
+  xpu_pkg::head_hdr_t   post_hdr;
   logic [BeatW-1:0]     post_beats;
   logic                 post_take;
   logic                 inj_fire;
@@ -306,16 +317,15 @@ module xpu_ni import xpu_pkg::*; #(
 
   always_comb begin
     for (int unsigned v = 0; v < NumVcs; v++) begin
-      // Waiver: only kind, mailbox and (elsewhere) source/length are used.
-      /* verilator lint_off UNUSEDSIGNAL */
-      head_hdr_t h;
-      /* verilator lint_on UNUSEDSIGNAL */
-      logic      blocked;
-      h = head_hdr_t'(fr_data[v][63:0]);
+      logic [7:0]      mbox;
+      logic [MbAw-1:0] mi;
+      logic            blocked;
+      mbox    = xpu_pkg::hdr_mbox(fr_data[v][63:0]);
+      mi      = mbox[MbAw-1:0];
       blocked = 1'b0;
-      if (rx_mode_q[v] == RxIdle && fr_head[v] && h.kind == 2'd0 && 32'(h.mbox) < Mailboxes) begin
-        blocked = 32'(mb_cnt_q[h.mbox[MbAw-1:0]]) + 32'(mb_res_q[h.mbox[MbAw-1:0]]) >= MailboxDepth &&
-                  policy_q[h.mbox[MbAw-1:0]] == PolBlock;
+      if (rx_mode_q[v] == RxIdle && fr_head[v] && xpu_pkg::hdr_kind(fr_data[v][63:0]) == 2'd0 &&
+          32'(mbox) < Mailboxes) begin
+        blocked = 32'(mb_cnt_q[mi]) + 32'(mb_res_q[mi]) >= MailboxDepth && policy_q[mi] == PolBlock;
       end
       rx_req[v] = fr_valid[v] && !blocked;
     end
@@ -346,11 +356,15 @@ module xpu_ni import xpu_pkg::*; #(
   logic [StoreAw-1:0] st_waddr;
   logic [2:0]       drop_inc;     // [0] drop_newest [1] drop_oldest [2] error
 
+  // The header of the front flit of the VC being consumed (a module-level
+  // struct: yosys 0.23 reads members of no block-local struct).
+  // Waiver: only kind, mailbox, source and length are used.
+  /* verilator lint_off UNUSEDSIGNAL */
+  xpu_pkg::head_hdr_t h;
+  /* verilator lint_on UNUSEDSIGNAL */
+  assign h = fr_data[rx_vc][63:0];
+
   always_comb begin
-    // Waiver: only kind, mailbox, source and length are used.
-    /* verilator lint_off UNUSEDSIGNAL */
-    head_hdr_t h;
-    /* verilator lint_on UNUSEDSIGNAL */
     logic [MbAw-1:0]  m;
     logic [SlotW-1:0] slot;
     rx_mode_e         mode;
@@ -381,7 +395,6 @@ module xpu_ni import xpu_pkg::*; #(
     spawn_valid_o = 1'b0;
     spawn_image_o = '0;
     spawn_arg_o   = '0;
-    h    = head_hdr_t'(fr_data[rx_vc][63:0]);
     m    = h.mbox[MbAw-1:0];
     slot = '0;
     mode = rx_mode_q[rx_vc];
@@ -487,9 +500,9 @@ module xpu_ni import xpu_pkg::*; #(
       fresh_here     = BugVisible && fin_valid && 32'(fin_mb) == mi;
       front_slot[mi] = (dropped_here && !BugDropOldest) ? slot_add(mb_head_q[mi], 32'd1)
                                                         : mb_head_q[mi];
-      mb_count_o[mi]     = 16'(mb_cnt_q[mi]) - 16'(dropped_here) + 16'(fresh_here);
-      mb_front_len_o[mi] = meta_len_q[mi * MailboxDepth + 32'(front_slot[mi])];
-      mb_front_src_o[mi] = meta_src_q[mi * MailboxDepth + 32'(front_slot[mi])];
+      mb_count_o[16*mi +: 16]     = 16'(mb_cnt_q[mi]) - 16'(dropped_here) + 16'(fresh_here);
+      mb_front_len_o[16*mi +: 16] = meta_len_q[mi * MailboxDepth + 32'(front_slot[mi])];
+      mb_front_src_o[16*mi +: 16] = meta_src_q[mi * MailboxDepth + 32'(front_slot[mi])];
     end
   end
 
@@ -498,7 +511,7 @@ module xpu_ni import xpu_pkg::*; #(
   // (false) combinational loop (Verilator UNOPTFLAT).
   always_comb begin
     pop_mb    = mb_pop_idx_i[MbAw-1:0];
-    pop_valid = mb_pop_i && 32'(mb_pop_idx_i) < Mailboxes && mb_count_o[pop_mb] != 16'd0;
+    pop_valid = mb_pop_i && 32'(mb_pop_idx_i) < Mailboxes && mb_count_o[16*pop_mb +: 16] != 16'd0;
   end
 
   logic [SlotW-1:0]  mb_head_d [Mailboxes];
@@ -528,13 +541,17 @@ module xpu_ni import xpu_pkg::*; #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      mb_head_q <= '{default: '0};
-      mb_cnt_q  <= '{default: '0};
-      mb_res_q  <= '{default: 1'b0};
+      for (int unsigned mi = 0; mi < Mailboxes; mi++) begin
+        mb_head_q[mi] <= '0;
+        mb_cnt_q[mi]  <= '0;
+        mb_res_q[mi]  <= 1'b0;
+      end
     end else begin
-      mb_head_q <= mb_head_d;
-      mb_cnt_q  <= mb_cnt_d;
-      mb_res_q  <= mb_res_d;
+      for (int unsigned mi = 0; mi < Mailboxes; mi++) begin
+        mb_head_q[mi] <= mb_head_d[mi];
+        mb_cnt_q[mi]  <= mb_cnt_d[mi];
+        mb_res_q[mi]  <= mb_res_d[mi];
+      end
     end
   end
 

@@ -34,6 +34,33 @@ package xpu_pkg;
     logic [CoreIdW-1:0] dest;      // 15:0   core id, or group id if mcast
   } head_hdr_t;
 
+  // Head header fields of a flit's data bits 63:0, for code that cannot
+  // declare a head_hdr_t: yosys 0.23 reads struct members only of
+  // module-level scalar variables, not of array elements or block-local
+  // variables (docs/rtl.md "Synthesis area (yosys)"). Bit positions as in
+  // head_hdr_t; xpu_ni checks that they agree (under Verilator). Waiver:
+  // each accessor reads one field of its argument.
+  /* verilator lint_off UNUSEDSIGNAL */
+  function automatic logic [1:0] hdr_kind(logic [63:0] d);
+    hdr_kind = d[58:57];
+  endfunction
+  function automatic logic hdr_mcast(logic [63:0] d);
+    hdr_mcast = d[56];
+  endfunction
+  function automatic logic [15:0] hdr_length(logic [63:0] d);
+    hdr_length = d[55:40];
+  endfunction
+  function automatic logic [7:0] hdr_mbox(logic [63:0] d);
+    hdr_mbox = d[39:32];
+  endfunction
+  function automatic logic [CoreIdW-1:0] hdr_source(logic [63:0] d);
+    hdr_source = d[31:16];
+  endfunction
+  function automatic logic [CoreIdW-1:0] hdr_dest(logic [63:0] d);
+    hdr_dest = d[15:0];
+  endfunction
+  /* verilator lint_on UNUSEDSIGNAL */
+
   typedef struct packed {
     logic                 head;
     logic                 tail;
@@ -63,11 +90,58 @@ package xpu_pkg;
     flit_t               flit;
   } buf_entry_t;
 
+  // The link types as flat vectors, for arrays of them (a router's ports,
+  // its buffers): yosys 0.23 builds a wrong netlist for an array of structs
+  // and for a member of an array element (docs/rtl.md "Synthesis area
+  // (yosys)"). Widths and fields exactly as the structs above; xpu_router
+  // checks the widths against the structs under Verilator.
+  localparam int unsigned FlitW     = 2 + VcW + FlitDataW;    // flit_t
+  localparam int unsigned FlitLinkW = 1 + FlitW;              // flit_link_t
+  localparam int unsigned CreditW   = 1 + VcW;                // credit_t
+  localparam int unsigned BufEntryW = 1 + NumPorts + FlitW;   // buf_entry_t
+
+  // Waiver: each accessor reads one field of its argument.
+  /* verilator lint_off UNUSEDSIGNAL */
+  function automatic logic link_valid(logic [FlitLinkW-1:0] l);
+    link_valid = l[FlitLinkW-1];
+  endfunction
+  function automatic logic [FlitW-1:0] link_flit(logic [FlitLinkW-1:0] l);
+    link_flit = l[FlitW-1:0];
+  endfunction
+  function automatic logic flit_head(logic [FlitW-1:0] f);
+    flit_head = f[FlitW-1];
+  endfunction
+  function automatic logic flit_tail(logic [FlitW-1:0] f);
+    flit_tail = f[FlitW-2];
+  endfunction
+  function automatic logic [VcW-1:0] flit_vc(logic [FlitW-1:0] f);
+    flit_vc = f[FlitDataW +: VcW];
+  endfunction
+  function automatic logic [FlitDataW-1:0] flit_data(logic [FlitW-1:0] f);
+    flit_data = f[FlitDataW-1:0];
+  endfunction
+  function automatic logic credit_valid(logic [CreditW-1:0] c);
+    credit_valid = c[VcW];
+  endfunction
+  function automatic logic [VcW-1:0] credit_vc(logic [CreditW-1:0] c);
+    credit_vc = c[VcW-1:0];
+  endfunction
+  function automatic logic entry_mc(logic [BufEntryW-1:0] e);
+    entry_mc = e[BufEntryW-1];
+  endfunction
+  function automatic logic [NumPorts-1:0] entry_mask(logic [BufEntryW-1:0] e);
+    entry_mask = e[FlitW +: NumPorts];
+  endfunction
+  function automatic logic [FlitW-1:0] entry_flit(logic [BufEntryW-1:0] e);
+    entry_flit = e[FlitW-1:0];
+  endfunction
+  /* verilator lint_on UNUSEDSIGNAL */
+
   // Packet length in flits: 1 + ceil(length / FlitBytes) (arch.md 4).
   function automatic logic [16:0] packet_flits(logic [15:0] length);
     logic [16:0] rounded;
-    rounded = {1'b0, length} + 17'(FlitBytes - 1);
-    return 17'(rounded >> $clog2(FlitBytes)) + 17'd1;
+    rounded      = {1'b0, length} + 17'(FlitBytes - 1);
+    packet_flits = 17'(rounded >> $clog2(FlitBytes)) + 17'd1;
   endfunction
 
 endpackage

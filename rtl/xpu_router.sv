@@ -12,7 +12,7 @@
 // be used from t + 1. out_o and credit_o depend on registered state only,
 // so a link of latency L is L - 1 register stages (none for L = 1) between
 // out_o and the neighbour's in_i, and the same for credits.
-module xpu_router import xpu_pkg::*; #(
+module xpu_router #(
   parameter int unsigned NumVcs        = 2,   // `/noc/virtual_channels`, 1..8
   parameter int unsigned BufDepth      = 4,   // `/noc/buffer_depth`
   parameter int unsigned RouterLatency = 1,   // `/noc/router_latency`, >= 1
@@ -23,26 +23,48 @@ module xpu_router import xpu_pkg::*; #(
   parameter bit          BugRr         = 1'b0,
   localparam int unsigned McAddrW = McGroups > 1 ? $clog2(McGroups) : 1
 ) (
-  input  logic                       clk_i,
-  input  logic                       rst_ni,
+  input  logic                                           clk_i,
+  input  logic                                           rst_ni,
   // Position in the mesh (strapped per tile).
-  input  logic [CoordW-1:0]          x_i,
-  input  logic [CoordW-1:0]          y_i,
+  input  logic [xpu_pkg::CoordW-1:0]                     x_i,
+  input  logic [xpu_pkg::CoordW-1:0]                     y_i,
   // Multicast table write port (the loader fills it before traffic starts).
-  input  logic                       mc_we_i,
-  input  logic [McAddrW-1:0]         mc_addr_i,
-  input  logic [NumPorts-1:0]        mc_mask_i,
-  // Links, indexed by port (xpu_pkg::Port*).
-  input  flit_link_t [NumPorts-1:0]  in_i,
-  output credit_t    [NumPorts-1:0]  credit_o,
-  output flit_link_t [NumPorts-1:0]  out_o,
-  input  credit_t    [NumPorts-1:0]  credit_i,
+  input  logic                                           mc_we_i,
+  input  logic [McAddrW-1:0]                             mc_addr_i,
+  input  logic [xpu_pkg::NumPorts-1:0]                   mc_mask_i,
+  // Links, indexed by port (xpu_pkg::Port*): port p's flit_link_t /
+  // credit_t at bits p * width +: width, the layout of a packed array of the
+  // structs (flat: yosys 0.23 cannot hold arrays of structs).
+  input  logic [xpu_pkg::NumPorts*xpu_pkg::FlitLinkW-1:0] in_i,
+  output logic [xpu_pkg::NumPorts*xpu_pkg::CreditW-1:0]   credit_o,
+  output logic [xpu_pkg::NumPorts*xpu_pkg::FlitLinkW-1:0] out_o,
+  input  logic [xpu_pkg::NumPorts*xpu_pkg::CreditW-1:0]   credit_i,
   // Sticky protocol errors (never set by legal traffic):
   // [0] flit into a full buffer, [1] flit on a VC >= NumVcs,
   // [2] body flit at the front of an idle VC, [3] multicast group id
   // outside the table or with an empty entry.
-  output logic [3:0]                 err_o
+  output logic [3:0]                                     err_o
 );
+
+  // The xpu_pkg names used below (yosys 0.23 reads no package imports,
+  // docs/rtl.md "Synthesis area (yosys)").
+  localparam int unsigned NumPorts  = xpu_pkg::NumPorts;
+  localparam int unsigned PortW     = xpu_pkg::PortW;
+  localparam int unsigned VcW       = xpu_pkg::VcW;
+  localparam int unsigned CoordW    = xpu_pkg::CoordW;
+  localparam int unsigned CoreIdW   = xpu_pkg::CoreIdW;
+  localparam int unsigned FlitW     = xpu_pkg::FlitW;
+  localparam int unsigned FlitLinkW = xpu_pkg::FlitLinkW;
+  localparam int unsigned CreditW   = xpu_pkg::CreditW;
+  localparam int unsigned EntryW    = xpu_pkg::BufEntryW;
+
+`ifdef VERILATOR
+  // The flat layout of xpu_pkg describes its structs (yosys cannot check it).
+  if (FlitLinkW != $bits(xpu_pkg::flit_link_t) || CreditW != $bits(xpu_pkg::credit_t) ||
+      EntryW != $bits(xpu_pkg::buf_entry_t)) begin : g_layout_mismatch
+    $error("xpu_pkg: FlitLinkW / CreditW / BufEntryW disagree with the structs");
+  end
+`endif
 
   localparam int unsigned VcIdxW = NumVcs > 1 ? $clog2(NumVcs) : 1;
   localparam int unsigned OffW   = BufDepth > 1 ? $clog2(BufDepth) : 1;
@@ -62,7 +84,7 @@ module xpu_router import xpu_pkg::*; #(
   // ---------------------------------------------------------------------
   // Route computation, once per arriving head (one per input port per
   // cycle): the XY output port, or the multicast table entry.
-  buf_entry_t          push_entry [NumPorts];
+  logic [EntryW-1:0]   push_entry [NumPorts];
   logic [NumPorts-1:0] push_bad_vc;
   logic [NumPorts-1:0] push_bad_group;
 
@@ -72,42 +94,47 @@ module xpu_router import xpu_pkg::*; #(
     logic [CoreIdW-1:0] dx, dy;
     dx = CoreIdW'(dest % CoreIdW'(MeshWidth));
     dy = CoreIdW'(dest / CoreIdW'(MeshWidth));
-    if (dx > CoreIdW'(x))      return NumPorts'(1) << PortEast;
-    else if (dx < CoreIdW'(x)) return NumPorts'(1) << PortWest;
-    else if (dy < CoreIdW'(y)) return NumPorts'(1) << PortNorth;
-    else if (dy > CoreIdW'(y)) return NumPorts'(1) << PortSouth;
-    else                       return NumPorts'(1) << PortLocal;
+    if (dx > CoreIdW'(x))      route_xy = NumPorts'(1) << xpu_pkg::PortEast;
+    else if (dx < CoreIdW'(x)) route_xy = NumPorts'(1) << xpu_pkg::PortWest;
+    else if (dy < CoreIdW'(y)) route_xy = NumPorts'(1) << xpu_pkg::PortNorth;
+    else if (dy > CoreIdW'(y)) route_xy = NumPorts'(1) << xpu_pkg::PortSouth;
+    else                       route_xy = NumPorts'(1) << xpu_pkg::PortLocal;
   endfunction
 
   always_comb begin
     for (int unsigned p = 0; p < NumPorts; p++) begin
-      // Waiver: route computation reads only dest and mcast of the header.
-      /* verilator lint_off UNUSEDSIGNAL */
-      head_hdr_t hdr;
-      /* verilator lint_on UNUSEDSIGNAL */
-      hdr = head_hdr_t'(in_i[p].flit.data[63:0]);
-      push_entry[p].flit     = in_i[p].flit;
-      push_entry[p].mc       = 1'b0;
-      push_entry[p].out_mask = '0;
-      push_bad_vc[p]         = in_i[p].valid && 32'(in_i[p].flit.vc) >= NumVcs;
-      push_bad_group[p]      = 1'b0;
-      if (in_i[p].flit.head) begin
-        if (hdr.mcast) begin
-          push_entry[p].mc = 1'b1;
-          if (32'(hdr.dest) < McGroups) begin
-            push_entry[p].out_mask = mc_table_q[hdr.dest[McAddrW-1:0]];
-          end
-          push_bad_group[p] = in_i[p].valid && push_entry[p].out_mask == '0;
+      logic                          valid;
+      logic [FlitW-1:0]              flit;
+      logic [xpu_pkg::FlitDataW-1:0] data;
+      logic [63:0]                   hdr;
+      logic [CoreIdW-1:0]            dest;
+      logic                          mc;
+      logic [NumPorts-1:0]           out_mask;
+      valid             = xpu_pkg::link_valid(in_i[p*FlitLinkW +: FlitLinkW]);
+      flit              = xpu_pkg::link_flit(in_i[p*FlitLinkW +: FlitLinkW]);
+      data              = xpu_pkg::flit_data(flit);
+      hdr               = data[63:0];
+      dest              = xpu_pkg::hdr_dest(hdr);
+      mc                = 1'b0;
+      out_mask          = '0;
+      push_bad_vc[p]    = valid && 32'(xpu_pkg::flit_vc(flit)) >= NumVcs;
+      push_bad_group[p] = 1'b0;
+      if (xpu_pkg::flit_head(flit)) begin
+        if (xpu_pkg::hdr_mcast(hdr)) begin
+          mc = 1'b1;
+          if (32'(dest) < McGroups) out_mask = mc_table_q[dest[McAddrW-1:0]];
+          push_bad_group[p] = valid && out_mask == '0;
         end else begin
-          push_entry[p].out_mask = route_xy(hdr.dest, x_i, y_i);
+          out_mask = route_xy(dest, x_i, y_i);
         end
       end
+      push_entry[p] = {mc, out_mask, flit};  // buf_entry_t
     end
   end
 
   // ---------------------------------------------------------------------
   // Input VC buffers and per-VC packet state.
-  buf_entry_t          rd_entry    [NumPorts][NumVcs];
+  logic [EntryW-1:0]   rd_entry    [NumPorts][NumVcs];
   logic                rd_valid    [NumPorts][NumVcs];
   logic                rd_eligible [NumPorts][NumVcs];
   logic [CntW-1:0]     count       [NumPorts][NumVcs];
@@ -125,7 +152,9 @@ module xpu_router import xpu_pkg::*; #(
 
   for (genvar p = 0; p < NumPorts; p++) begin : g_in_port
     for (genvar v = 0; v < NumVcs; v++) begin : g_vc
-      assign buf_push[p][v] = in_i[p].valid && in_i[p].flit.vc == VcW'(v);
+      assign buf_push[p][v] = xpu_pkg::link_valid(in_i[p*FlitLinkW +: FlitLinkW]) &&
+                              xpu_pkg::flit_vc(xpu_pkg::link_flit(in_i[p*FlitLinkW +: FlitLinkW])) ==
+                              VcW'(v);
       xpu_vc_buffer #(
         .Depth        (BufDepth),
         .RouterLatency(RouterLatency)
@@ -152,10 +181,11 @@ module xpu_router import xpu_pkg::*; #(
   // ---------------------------------------------------------------------
   // 1. Requests: each input VC asks for the output of its packet or branch.
   function automatic logic [PortW-1:0] lowest_port(logic [NumPorts-1:0] mask);
-    for (int unsigned i = 0; i < NumPorts; i++) begin
-      if (mask[i]) return PortW'(i);
+    // From the top down, so that the lowest set bit is assigned last.
+    lowest_port = xpu_pkg::PortLocal;
+    for (int i = NumPorts - 1; i >= 0; i--) begin
+      if (mask[i]) lowest_port = PortW'(i);
     end
-    return PortLocal;
   endfunction
 
   logic [NumPorts-1:0] mask_eff [NumPorts][NumVcs];
@@ -167,18 +197,17 @@ module xpu_router import xpu_pkg::*; #(
     for (int unsigned p = 0; p < NumPorts; p++) begin
       front_not_head[p] = 1'b0;
       for (int unsigned v = 0; v < NumVcs; v++) begin
-        buf_entry_t      e;
-        // Waiver: a multicast head's request reads only its length field.
-        /* verilator lint_off UNUSEDSIGNAL */
-        head_hdr_t       hdr;
-        /* verilator lint_on UNUSEDSIGNAL */
-        logic [CntW-1:0] cr;
-        logic            own;
-        e   = rd_entry[p][v];
-        hdr = head_hdr_t'(e.flit.data[63:0]);
+        logic [EntryW-1:0]             e;
+        logic [FlitW-1:0]              flit;
+        logic [xpu_pkg::FlitDataW-1:0] data;
+        logic [CntW-1:0]               cr;
+        logic                          own;
+        e    = rd_entry[p][v];
+        flit = xpu_pkg::entry_flit(e);
+        data = xpu_pkg::flit_data(flit);
         // Between multicast branches the remaining mask is in mask_q; a new
         // packet's branches come from its head's route.
-        mask_eff[p][v] = mask_q[p][v] != '0 ? mask_q[p][v] : e.out_mask;
+        mask_eff[p][v] = mask_q[p][v] != '0 ? mask_q[p][v] : xpu_pkg::entry_mask(e);
         want[p][v]     = lowest_port(mask_eff[p][v]);
         cr             = credits_q[want[p][v]][v];
         own            = owned_q[want[p][v]][v];
@@ -186,13 +215,14 @@ module xpu_router import xpu_pkg::*; #(
         if (rd_valid[p][v] && rd_eligible[p][v]) begin
           if (in_pkt_q[p][v]) begin
             vc_req[p][v] = cr != '0;
-          end else if (!e.flit.head) begin
+          end else if (!xpu_pkg::flit_head(flit)) begin
             front_not_head[p] = 1'b1;
-          end else if (e.mc) begin
+          end else if (xpu_pkg::entry_mc(e)) begin
             // Virtual cut-through: whole packet here, downstream VC free
             // and empty.
             vc_req[p][v] = mask_eff[p][v] != '0 && !own && cr == FullCredits &&
-                           17'(count[p][v]) >= packet_flits(hdr.length);
+                           17'(count[p][v]) >=
+                           xpu_pkg::packet_flits(xpu_pkg::hdr_length(data[63:0]));
           end else begin
             vc_req[p][v] = !own && cr != '0;
           end
@@ -251,16 +281,21 @@ module xpu_router import xpu_pkg::*; #(
 
   // ---------------------------------------------------------------------
   // Switch traversal and state updates.
+  logic [FlitW-1:0] out_flit [NumPorts];
+
   always_comb begin
     for (int unsigned o = 0; o < NumPorts; o++) begin
-      out_o[o].valid = out_gnt_valid[o];
-      out_o[o].flit  = rd_entry[out_gnt_port[o]][in_gnt_vc[out_gnt_port[o]]].flit;
+      out_flit[o] = xpu_pkg::entry_flit(rd_entry[out_gnt_port[o]][in_gnt_vc[out_gnt_port[o]]]);
+      out_o[o*FlitLinkW +: FlitLinkW] = {out_gnt_valid[o], out_flit[o]};  // flit_link_t
     end
   end
 
   always_comb begin
     for (int unsigned p = 0; p < NumPorts; p++) begin
-      credit_o[p] = '0;
+      logic           freed;     // the slot this port's grant frees, if any
+      logic [VcW-1:0] freed_vc;
+      freed    = 1'b0;
+      freed_vc = '0;
       for (int unsigned v = 0; v < NumVcs; v++) begin
         logic [NumPorts-1:0] sent;
         logic                last_copy;
@@ -275,11 +310,12 @@ module xpu_router import xpu_pkg::*; #(
         if (in_won[p] && in_gnt_vc[p] == VcIdxW'(v)) begin
           if (last_copy) begin
             buf_pop[p][v] = 1'b1;
-            credit_o[p]   = '{valid: 1'b1, vc: VcW'(v)};
+            freed         = 1'b1;
+            freed_vc      = VcW'(v);
           end else begin
             rd_off_d[p][v] = rd_off_q[p][v] + OffW'(1);
           end
-          if (rd_entry[p][v].flit.tail) begin
+          if (xpu_pkg::flit_tail(xpu_pkg::entry_flit(rd_entry[p][v]))) begin
             in_pkt_d[p][v] = 1'b0;
             rd_off_d[p][v] = '0;
             mask_d[p][v]   = mask_eff[p][v] & ~sent;
@@ -289,6 +325,7 @@ module xpu_router import xpu_pkg::*; #(
           end
         end
       end
+      credit_o[p*CreditW +: CreditW] = {freed, freed_vc};  // credit_t
     end
   end
 
@@ -297,12 +334,13 @@ module xpu_router import xpu_pkg::*; #(
       for (int unsigned v = 0; v < NumVcs; v++) begin
         logic sent, returned;
         sent     = out_gnt_valid[o] && in_gnt_vc[out_gnt_port[o]] == VcIdxW'(v);
-        returned = credit_i[o].valid && credit_i[o].vc == VcW'(v);
+        returned = xpu_pkg::credit_valid(credit_i[o*CreditW +: CreditW]) &&
+                   xpu_pkg::credit_vc(credit_i[o*CreditW +: CreditW]) == VcW'(v);
         credits_d[o][v] = credits_q[o][v] + CntW'(returned) - CntW'(sent);
         owned_d[o][v]   = owned_q[o][v];
         if (sent) begin
-          if (out_o[o].flit.tail)      owned_d[o][v] = 1'b0;
-          else if (out_o[o].flit.head) owned_d[o][v] = 1'b1;
+          if (xpu_pkg::flit_tail(out_flit[o]))      owned_d[o][v] = 1'b0;
+          else if (xpu_pkg::flit_head(out_flit[o])) owned_d[o][v] = 1'b1;
         end
       end
     end

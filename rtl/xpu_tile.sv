@@ -24,7 +24,7 @@
 //  - status: the model's run state, halted, faulted, and quiescent (router
 //    buffers, NI outbound, reassembly and ejection buffers empty: the
 //    barrier's network condition, arch.md 8).
-module xpu_tile import xpu_pkg::*; #(
+module xpu_tile #(
   parameter int unsigned MeshWidth       = 4,
   parameter int unsigned MeshHeight      = 4,
   parameter int unsigned SramBytes       = 65536,
@@ -45,15 +45,18 @@ module xpu_tile import xpu_pkg::*; #(
   input  logic                         clk_i,
   input  logic                         rst_ni,
   // identity (strapped) and the chip's cycle counter (CSR cycle)
-  input  logic [CoreIdW-1:0]           core_id_i,
-  input  logic [CoordW-1:0]            x_i,
-  input  logic [CoordW-1:0]            y_i,
+  input  logic [xpu_pkg::CoreIdW-1:0]  core_id_i,
+  input  logic [xpu_pkg::CoordW-1:0]   x_i,
+  input  logic [xpu_pkg::CoordW-1:0]   y_i,
   input  logic [31:0]                  cycle_i,
   // mesh links, index = router port - 1 (East, West, North, South)
-  input  flit_link_t [3:0]             link_in_i,
-  output credit_t    [3:0]             link_credit_o,
-  output flit_link_t [3:0]             link_out_o,
-  input  credit_t    [3:0]             link_credit_i,
+  // Side s (router port s + 1) at bits s * width +: width: the layout of a
+  // packed array of xpu_pkg::flit_link_t / credit_t (flat: yosys 0.23 cannot
+  // hold arrays of structs).
+  input  logic [4*xpu_pkg::FlitLinkW-1:0] link_in_i,
+  output logic [4*xpu_pkg::CreditW-1:0]   link_credit_o,
+  output logic [4*xpu_pkg::FlitLinkW-1:0] link_out_o,
+  input  logic [4*xpu_pkg::CreditW-1:0]   link_credit_i,
   // host port: loader and boot (xpu_core), multicast table, mailbox policies
   input  logic                         ld_we_i,
   input  logic                         ld_imem_i,
@@ -65,7 +68,7 @@ module xpu_tile import xpu_pkg::*; #(
   input  logic [31:0]                  code_len_i,
   input  logic                         mc_we_i,
   input  logic [McAddrW-1:0]           mc_addr_i,
-  input  logic [NumPorts-1:0]          mc_mask_i,
+  input  logic [xpu_pkg::NumPorts-1:0] mc_mask_i,
   input  logic                         policy_we_i,
   input  logic [7:0]                   policy_idx_i,
   input  logic [1:0]                   policy_i,
@@ -92,18 +95,24 @@ module xpu_tile import xpu_pkg::*; #(
   output logic [3:0]                   router_err_o
 );
 
+  // The xpu_pkg names used below (yosys 0.23 reads no package imports).
+  localparam int unsigned NumPorts  = xpu_pkg::NumPorts;
+  localparam int unsigned FlitLinkW = xpu_pkg::FlitLinkW;
+  localparam int unsigned CreditW   = xpu_pkg::CreditW;
+  localparam int unsigned Local     = 32'(xpu_pkg::PortLocal);
   localparam int unsigned OccW = $clog2(NumPorts * NumVcs * BufDepth + 1);
 
   // ------------------------------------------------------------ router
-  flit_link_t [NumPorts-1:0] rt_in, rt_out;
-  credit_t    [NumPorts-1:0] rt_credit_in, rt_credit_out;
-  flit_link_t                ni_inj;
-  credit_t                   ni_ej_credit;
+  // The router's ports, port p at bits p * width +: width (xpu_router).
+  logic [NumPorts*FlitLinkW-1:0] rt_in, rt_out;
+  logic [NumPorts*CreditW-1:0]   rt_credit_in, rt_credit_out;
+  xpu_pkg::flit_link_t           ni_inj;
+  xpu_pkg::credit_t              ni_ej_credit;
 
   assign rt_in         = {link_in_i, ni_inj};
   assign rt_credit_in  = {link_credit_i, ni_ej_credit};
-  assign link_out_o    = rt_out[NumPorts-1:1];
-  assign link_credit_o = rt_credit_out[NumPorts-1:1];
+  assign link_out_o    = rt_out[NumPorts*FlitLinkW-1:FlitLinkW];
+  assign link_credit_o = rt_credit_out[NumPorts*CreditW-1:CreditW];
 
   xpu_router #(
     .NumVcs(NumVcs), .BufDepth(BufDepth), .RouterLatency(RouterLatency),
@@ -126,8 +135,8 @@ module xpu_tile import xpu_pkg::*; #(
     .BufDepth(BufDepth), .McGroups(McGroups)
   ) u_cn (
     .clk_i, .rst_ni, .core_id_i, .x_i, .y_i, .cycle_i,
-    .inj_o(ni_inj), .inj_credit_i(rt_credit_out[PortLocal]),
-    .ej_i(rt_out[PortLocal]), .ej_credit_o(ni_ej_credit),
+    .inj_o(ni_inj), .inj_credit_i(rt_credit_out[Local*CreditW +: CreditW]),
+    .ej_i(rt_out[Local*FlitLinkW +: FlitLinkW]), .ej_credit_o(ni_ej_credit),
     .ld_we_i, .ld_imem_i, .ld_addr_i, .ld_data_i,
     .boot_i, .boot_pc_i, .boot_arg_i, .code_len_i,
     .policy_we_i, .policy_idx_i, .policy_i,
@@ -147,8 +156,8 @@ module xpu_tile import xpu_pkg::*; #(
     pushes = '0;
     pops   = '0;
     for (int unsigned p = 0; p < NumPorts; p++) begin
-      pushes = pushes + OccW'(rt_in[p].valid);
-      pops   = pops + OccW'(rt_credit_out[p].valid);
+      pushes = pushes + OccW'(xpu_pkg::link_valid(rt_in[p*FlitLinkW +: FlitLinkW]));
+      pops   = pops + OccW'(xpu_pkg::credit_valid(rt_credit_out[p*CreditW +: CreditW]));
     end
   end
 

@@ -5,7 +5,7 @@
 // Ports and timing: as xpu_tile (identity, host port without the multicast
 // table, chip services, spawn, status) plus the NI's Local port (xpu_ni:
 // inj_o / inj_credit_i / ej_i / ej_credit_o).
-module xpu_tile_core_ni import xpu_pkg::*; #(
+module xpu_tile_core_ni #(
   parameter int unsigned MeshWidth       = 4,
   parameter int unsigned MeshHeight      = 4,
   parameter int unsigned SramBytes       = 65536,
@@ -20,15 +20,15 @@ module xpu_tile_core_ni import xpu_pkg::*; #(
 ) (
   input  logic                         clk_i,
   input  logic                         rst_ni,
-  input  logic [CoreIdW-1:0]           core_id_i,
-  input  logic [CoordW-1:0]            x_i,
-  input  logic [CoordW-1:0]            y_i,
+  input  logic [xpu_pkg::CoreIdW-1:0]  core_id_i,
+  input  logic [xpu_pkg::CoordW-1:0]   x_i,
+  input  logic [xpu_pkg::CoordW-1:0]   y_i,
   input  logic [31:0]                  cycle_i,
   // the router's Local port
-  output flit_link_t                   inj_o,
-  input  credit_t                      inj_credit_i,
-  input  flit_link_t                   ej_i,
-  output credit_t                      ej_credit_o,
+  output xpu_pkg::flit_link_t          inj_o,
+  input  xpu_pkg::credit_t             inj_credit_i,
+  input  xpu_pkg::flit_link_t          ej_i,
+  output xpu_pkg::credit_t             ej_credit_o,
   // host port: loader and boot (xpu_core), mailbox policies (xpu_ni)
   input  logic                         ld_we_i,
   input  logic                         ld_imem_i,
@@ -69,8 +69,8 @@ module xpu_tile_core_ni import xpu_pkg::*; #(
   logic [31:0]                   ob_dest, ob_spawn_image, ob_spawn_arg;
   logic [7:0]                    ob_mbox;
   logic [15:0]                   ob_len;
-  logic [FlitDataW-1:0]          ob_data, mb_data;
-  logic [Mailboxes-1:0][15:0]    mb_count, mb_front_len, mb_front_src;
+  logic [xpu_pkg::FlitDataW-1:0] ob_data, mb_data;
+  logic [16*Mailboxes-1:0]       mb_count, mb_front_len, mb_front_src;  // 16 bits per mailbox
   logic                          mb_pop;
   logic [7:0]                    mb_pop_idx;
   logic                          ni_fault;
@@ -110,7 +110,7 @@ module xpu_tile_core_ni import xpu_pkg::*; #(
 
   xpu_core #(
     .SramBytes(SramBytes), .ImemWords(ImemWords), .VectorLanes(VectorLanes),
-    .FlitBytes(FlitBytes), .Mailboxes(Mailboxes), .MaxMessageBytes(MaxMessageBytes),
+    .FlitBytes(xpu_pkg::FlitBytes), .Mailboxes(Mailboxes), .MaxMessageBytes(MaxMessageBytes),
     .BufferDepth(BufDepth), .MeshWidth(MeshWidth), .MeshHeight(MeshHeight),
     .McGroups(McGroups)
   ) u_core (
