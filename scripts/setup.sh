@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build needs, and only those that are missing.
 # Idempotent; needs root (or sudo) only when something must be installed.
-#   XPU_ENABLE_MLIR=OFF  skip LLVM/MLIR     XPU_ENABLE_RTL=OFF  skip Verilator
+#   XPU_ENABLE_MLIR=OFF  skip LLVM/MLIR     XPU_ENABLE_RTL=OFF  skip Verilator and yosys
 set -euo pipefail
 
 packages=(cmake ninja-build ccache pkg-config g++ python3
@@ -12,7 +12,7 @@ if [ "${XPU_ENABLE_MLIR:-ON}" != "OFF" ]; then
   packages+=(llvm-19-dev libmlir-19-dev mlir-19-tools)
 fi
 if [ "${XPU_ENABLE_RTL:-ON}" != "OFF" ]; then
-  packages+=(verilator)
+  packages+=(verilator yosys)      # yosys: rtl/synth/area.sh and the rtl_yosys_subset test
 fi
 
 missing=()
