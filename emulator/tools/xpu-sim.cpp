@@ -68,24 +68,26 @@ Program options:
   --status               print every core's state at the end of the run
   --quiet                no progress lines on stderr (default: one per 1M cycles)
   --rtl-tiles all|X,Y;X,Y...
-                         run the core + network interface of these tiles (or
-                         of all) as Verilated RTL (rtl/xpu_tile_core_ni.sv),
-                         the other tiles on the model; every router stays the
-                         network model (docs/rtl.md "Mixed meshes in xpu-sim").
-                         Outputs, cycles, timesteps and core states equal the
-                         all-model run. Needs a build with XPU_ENABLE_RTL=ON
-                         and a chip with a Verilated model (2x2 or 4x4 with
-                         the core/NoC parameters of examples/chips/2x2.json).
-  --rtl-routers all|X,Y;X,Y...
-                         these tiles are whole Verilated RTL tiles
-                         (rtl/xpu_tile.sv: router, NI and core), external
-                         routers of the network model; with --rtl-tiles, the
-                         tiles in both lists are whole. Needs router_latency 1.
-                         The RTL tiles are tiles of the SystemC emulator:
-                         --stats (RTL cores: state, pc and cycle accounting;
-                         no instruction, message or energy counters), --vcd,
+                         run these tiles (or all) as Verilated RTL tiles
+                         (rtl/xpu_tile.sv: core, network interface and
+                         router), the others on the model; an RTL router is
+                         an external router of the network model (docs/rtl.md
+                         "Mixed meshes in xpu-sim"). Outputs, cycles,
+                         timesteps and core states equal the all-model run.
+                         Needs router_latency 1, a build with
+                         XPU_ENABLE_RTL=ON and a chip with a Verilated model
+                         (2x2 or 4x4 with the core/NoC parameters of
+                         examples/chips/2x2.json).
+  --rtl-core-ni all|X,Y;X,Y...
+                         run only the core + network interface of these tiles
+                         as Verilated RTL (rtl/xpu_tile_core_ni.sv), on the
+                         model's router (any router_latency); a tile in both
+                         lists is a whole RTL tile.
+                         RTL tiles are tiles of the SystemC emulator: --stats
+                         (RTL cores: state, pc and cycle accounting; no
+                         instruction, message or energy counters), --vcd,
                          --vcd-tiles, --trace, --heatmap and the watchdog
-                         work as without the flag.
+                         work as without them.
 
 Traffic options (network only, docs/noc.md):
   --traffic PATTERN      uniform, transpose, bitcomp, bitrev, hotspot or neighbor
@@ -163,10 +165,10 @@ struct Options {
   std::string vcdTiles, tracePath, heatmap;
   uint64_t traceBegin = 0, traceEnd = UINT64_MAX, traceLimit = 1000000;
   uint64_t watchdog = 100000;
-  bool haveRtlTiles = false;
-  std::string rtlTiles; // "all" or "x,y;x,y..."
-  bool haveRtlRouters = false;
-  std::string rtlRouters; // whole RTL tiles: "all" or "x,y;x,y..."
+  bool haveRtlCoreNi = false;
+  std::string rtlCoreNi; // "all" or "x,y;x,y..."
+  bool haveRtlWhole = false;
+  std::string rtlWhole; // whole RTL tiles: "all" or "x,y;x,y..."
   // traffic
   std::string traffic;
   bool haveRate = false;
@@ -320,32 +322,32 @@ int runProgramMode(const Options &o) {
   }
   std::unique_ptr<xpu::Backend> backend;
   xpu::emu::EmulatorBackend *emu = nullptr;
-  if (o.haveRtlTiles || o.haveRtlRouters) {
+  if (o.haveRtlCoreNi || o.haveRtlWhole) {
 #ifdef XPU_HAVE_RTL_SIM
     xpu::rtl::MixedOptions mo;
-    if (o.haveRtlTiles && o.rtlTiles != "all") {
+    if (o.haveRtlCoreNi && o.rtlCoreNi != "all") {
       std::vector<uint32_t> ids;
-      if (int rc = parseTiles("--rtl-tiles", o.rtlTiles, ids))
+      if (int rc = parseTiles("--rtl-core-ni", o.rtlCoreNi, ids))
         return rc;
       if (ids.empty())
-        return usageError("--rtl-tiles expects 'all' or X,Y;X,Y;...");
+        return usageError("--rtl-core-ni expects 'all' or X,Y;X,Y;...");
       mo.rtlTiles = ids;
-    } else if (!o.haveRtlTiles) {
-      mo.rtlTiles = std::vector<uint32_t>{}; // --rtl-routers alone
+    } else if (!o.haveRtlCoreNi) {
+      mo.rtlTiles = std::vector<uint32_t>{}; // --rtl-tiles alone
     }
-    if (o.haveRtlRouters) {
-      if (o.rtlRouters == "all") {
+    if (o.haveRtlWhole) {
+      if (o.rtlWhole == "all") {
         mo.allWhole = true;
       } else {
-        if (int rc = parseTiles("--rtl-routers", o.rtlRouters, mo.wholeTiles))
+        if (int rc = parseTiles("--rtl-tiles", o.rtlWhole, mo.wholeTiles))
           return rc;
         if (mo.wholeTiles.empty())
-          return usageError("--rtl-routers expects 'all' or X,Y;X,Y;...");
+          return usageError("--rtl-tiles expects 'all' or X,Y;X,Y;...");
       }
     }
     backend = xpu::rtl::makeMixedBackend(bo, mo, eo);
 #else
-    return usageError("--rtl-tiles needs RTL tiles, but this xpu-sim was built without "
+    return usageError("--rtl-tiles and --rtl-core-ni need RTL tiles, but this xpu-sim was built without "
                       "them (configure with -DXPU_ENABLE_RTL=ON and Verilator installed)");
 #endif
   } else {
@@ -358,7 +360,7 @@ int runProgramMode(const Options &o) {
   if (auto err = dev->load(*exe))
     return inputError(o.program + ": " + err->message);
 #ifdef XPU_HAVE_RTL_SIM
-  if (o.haveRtlTiles || o.haveRtlRouters) // its emulator exists from the load on
+  if (o.haveRtlCoreNi || o.haveRtlWhole) // its emulator exists from the load on
     emu = xpu::rtl::mixedEmulator(dev->backend());
 #endif
 
@@ -510,14 +512,14 @@ int realMain(int argc, char **argv) {
     } else if (a == "--heatmap") {
       if (!value(o.heatmap))
         return usageError("--heatmap needs a file prefix");
+    } else if (a == "--rtl-core-ni") {
+      if (!value(o.rtlCoreNi))
+        return usageError("--rtl-core-ni needs 'all' or a tile list X,Y;X,Y;...");
+      o.haveRtlCoreNi = true;
     } else if (a == "--rtl-tiles") {
-      if (!value(o.rtlTiles))
+      if (!value(o.rtlWhole))
         return usageError("--rtl-tiles needs 'all' or a tile list X,Y;X,Y;...");
-      o.haveRtlTiles = true;
-    } else if (a == "--rtl-routers") {
-      if (!value(o.rtlRouters))
-        return usageError("--rtl-routers needs 'all' or a tile list X,Y;X,Y;...");
-      o.haveRtlRouters = true;
+      o.haveRtlWhole = true;
     } else if (a == "--watchdog") {
       if (int rc = number(o.watchdog)) return rc;
     } else if (a == "--traffic") {
@@ -555,8 +557,8 @@ int realMain(int argc, char **argv) {
     }
   }
   if (!o.traffic.empty()) {
-    if (o.haveRtlTiles || o.haveRtlRouters)
-      return usageError("--rtl-tiles runs programs; it does not apply to --traffic");
+    if (o.haveRtlCoreNi || o.haveRtlWhole)
+      return usageError("--rtl-tiles and --rtl-core-ni run programs; they do not apply to --traffic");
     return runTrafficMode(o);
   }
   if (o.haveTrafficOnly || o.haveRate)
@@ -568,7 +570,7 @@ int realMain(int argc, char **argv) {
 } // namespace
 
 #if !defined(XPU_HAVE_RTL_SIM) && defined(XPU_RTL_SIM_COMPANION)
-/// --rtl-tiles runs in xpu-sim-rtl (the same program linked with the
+/// --rtl-tiles and --rtl-core-ni run in xpu-sim-rtl (the same program linked with the
 /// Verilated tiles), next to this binary; returns only if it cannot start.
 void runRtlCompanion(char **argv) {
   std::error_code ec;
@@ -576,7 +578,7 @@ void runRtlCompanion(char **argv) {
   const std::filesystem::path companion = (ec ? std::filesystem::path(argv[0]) : self).parent_path() / "xpu-sim-rtl";
   argv[0] = const_cast<char *>("xpu-sim");  // messages keep the name the user typed
   execv(companion.c_str(), argv);
-  std::cerr << "xpu-sim: error: --rtl-tiles runs " << companion.string()
+  std::cerr << "xpu-sim: error: --rtl-tiles and --rtl-core-ni run " << companion.string()
             << ", which is not built (ninja xpu-sim-rtl) (see --help)\n";
   std::exit(2);
 }
@@ -585,8 +587,8 @@ void runRtlCompanion(char **argv) {
 int main(int argc, char **argv) {
 #if !defined(XPU_HAVE_RTL_SIM) && defined(XPU_RTL_SIM_COMPANION)
   for (int i = 1; i < argc; ++i)
-    if (std::string_view(argv[i]).rfind("--rtl-tiles", 0) == 0 ||
-        std::string_view(argv[i]).rfind("--rtl-routers", 0) == 0)
+    if (std::string_view(argv[i]).rfind("--rtl-core-ni", 0) == 0 ||
+        std::string_view(argv[i]).rfind("--rtl-tiles", 0) == 0)
       runRtlCompanion(argv);
 #endif
   // SystemC prints a banner on stdout at elaboration unless told not to.
