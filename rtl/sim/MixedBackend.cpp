@@ -36,41 +36,14 @@ public:
     if (auto err = validateExecutable(exe))
       return err;
     const ChipDescriptor &c = exe.chip;
-    std::set<uint32_t> rtl;
-    std::set<uint32_t> whole;
-    auto inMesh = [&](uint32_t id) -> std::optional<Error> {
-      if (id >= c.numCores())
-        return Error{"RTL tile " + std::to_string(id) + " is outside the " +
-                     std::to_string(c.width) + "x" + std::to_string(c.height) + " mesh"};
-      return std::nullopt;
-    };
-    for (uint32_t id : mixed_.wholeTiles) {
-      if (auto err = inMesh(id))
-        return err;
-      whole.insert(id);
-    }
-    if (mixed_.allWhole)
-      for (uint32_t id = 0; id < c.numCores(); ++id)
-        whole.insert(id);
-    if (mixed_.rtlTiles) {
-      for (uint32_t id : *mixed_.rtlTiles) {
-        if (auto err = inMesh(id))
-          return err;
-        rtl.insert(id);
-      }
-    } else if (whole.empty()) {
-      for (uint32_t id = 0; id < c.numCores(); ++id)
-        rtl.insert(id);
-    }
-    for (uint32_t id : whole)
-      rtl.erase(id);
+    std::set<uint32_t> rtl, whole;
+    if (auto err = selectRtlTiles(c, mixed_, rtl, whole))
+      return err;
     if (!whole.empty() && c.routerLatency != 1)
       return Error{"whole RTL tiles need router_latency 1 (the RTL router's pipeline); this "
                    "chip has " + std::to_string(c.routerLatency)};
-    if (!mixedChipSupported(c))
-      return Error{"no Verilated core + NI model for this chip ('" + c.name + "', " +
-                   std::to_string(c.width) + "x" + std::to_string(c.height) +
-                   "); RTL tiles exist for " + mixedSupportedChips()};
+    if (auto err = checkMixedChip(c))
+      return err;
     for (const MailboxConfig &m : exe.mailboxPolicies)
       if ((rtl.count(m.core) || whole.count(m.core)) && m.capacity != 0 &&
           m.capacity != c.mailboxDepth)
@@ -162,29 +135,28 @@ private:
   std::set<uint32_t> rtl_, whole_; // RTL core + NI tiles, whole RTL tiles
 };
 
+/// The tile of the Verilated model of the mesh width (2: Tile2, 4: Tile4).
+template <class Tile2, class Tile4> emu::TileFactory byMeshWidth(uint32_t meshWidth) {
+  return [meshWidth](sc_core::sc_module_name name, emu::Mesh &mesh,
+                     uint32_t id) -> std::unique_ptr<emu::MeshTile> {
+    if (meshWidth == 2)
+      return std::make_unique<Tile2>(name, mesh, id);
+    if (meshWidth == 4)
+      return std::make_unique<Tile4>(name, mesh, id);
+    return nullptr;
+  };
+}
+
 } // namespace
 
 std::vector<emu::TileAlternative> rtlTileAlternatives(uint32_t meshWidth) {
   emu::TileAlternative coreNi;
   coreNi.name = "rtl";
-  coreNi.factory = [meshWidth](sc_core::sc_module_name name, emu::Mesh &mesh,
-                               uint32_t id) -> std::unique_ptr<emu::MeshTile> {
-    if (meshWidth == 2)
-      return std::make_unique<RtlCoreNiTile<Vxpu_tile_core_ni_2x2>>(name, mesh, id);
-    if (meshWidth == 4)
-      return std::make_unique<RtlCoreNiTile<Vxpu_tile_core_ni_4x4>>(name, mesh, id);
-    return nullptr;
-  };
+  coreNi.factory = byMeshWidth<RtlCoreNiTile<Vxpu_tile_core_ni_2x2>,
+                               RtlCoreNiTile<Vxpu_tile_core_ni_4x4>>(meshWidth);
   emu::TileAlternative whole;
   whole.name = "rtl_tile";
-  whole.factory = [meshWidth](sc_core::sc_module_name name, emu::Mesh &mesh,
-                              uint32_t id) -> std::unique_ptr<emu::MeshTile> {
-    if (meshWidth == 2)
-      return std::make_unique<RtlWholeMeshTile<Vxpu_tile_2x2>>(name, mesh, id);
-    if (meshWidth == 4)
-      return std::make_unique<RtlWholeMeshTile<Vxpu_tile_4x4>>(name, mesh, id);
-    return nullptr;
-  };
+  whole.factory = byMeshWidth<RtlWholeMeshTile<Vxpu_tile_2x2>, RtlWholeMeshTile<Vxpu_tile_4x4>>(meshWidth);
   return {coreNi, whole};
 }
 
@@ -202,6 +174,47 @@ emu::EmulatorBackend *mixedEmulator(Backend &backend) {
 // The Verilated parameters (rtl/CMakeLists.txt, "the tile"): core and NI
 // parameters of examples/chips/{2x2,4x4}.json. Router latency, link latency,
 // barrier latency and the clock are the network model's and may differ.
+std::optional<Error> selectRtlTiles(const ChipDescriptor &c, const MixedOptions &mixed,
+                                    std::set<uint32_t> &rtl, std::set<uint32_t> &whole) {
+  rtl.clear();
+  whole.clear();
+  auto inMesh = [&](uint32_t id) -> std::optional<Error> {
+    if (id >= c.numCores())
+      return Error{"RTL tile " + std::to_string(id) + " is outside the " +
+                   std::to_string(c.width) + "x" + std::to_string(c.height) + " mesh"};
+    return std::nullopt;
+  };
+  for (uint32_t id : mixed.wholeTiles) {
+    if (auto err = inMesh(id))
+      return err;
+    whole.insert(id);
+  }
+  if (mixed.allWhole)
+    for (uint32_t id = 0; id < c.numCores(); ++id)
+      whole.insert(id);
+  if (mixed.rtlTiles) {
+    for (uint32_t id : *mixed.rtlTiles) {
+      if (auto err = inMesh(id))
+        return err;
+      rtl.insert(id);
+    }
+  } else if (whole.empty()) {
+    for (uint32_t id = 0; id < c.numCores(); ++id)
+      rtl.insert(id);
+  }
+  for (uint32_t id : whole)
+    rtl.erase(id);
+  return std::nullopt;
+}
+
+std::optional<Error> checkMixedChip(const ChipDescriptor &c) {
+  if (mixedChipSupported(c))
+    return std::nullopt;
+  return Error{"no Verilated core + NI model for this chip ('" + c.name + "', " +
+               std::to_string(c.width) + "x" + std::to_string(c.height) +
+               "); RTL tiles exist for " + mixedSupportedChips()};
+}
+
 bool mixedChipSupported(const ChipDescriptor &c) {
   return c.sramBytes == 65536 && c.imemInstructions == 4096 && c.vectorLanes == 16 &&
          c.mailboxes == 8 && c.mailboxDepth == 4 && c.maxMessageBytes == 256 &&

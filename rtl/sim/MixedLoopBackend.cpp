@@ -76,22 +76,14 @@ public:
     if (auto err = validateExecutable(exe))
       return err;
     const ChipDescriptor &c = exe.chip;
-    std::set<uint32_t> rtl;
-    if (mixed_.rtlTiles) {
-      for (uint32_t id : *mixed_.rtlTiles) {
-        if (id >= c.numCores())
-          return Error{"RTL tile " + std::to_string(id) + " is outside the " +
-                       std::to_string(c.width) + "x" + std::to_string(c.height) + " mesh"};
-        rtl.insert(id);
-      }
-    } else {
-      for (uint32_t id = 0; id < c.numCores(); ++id)
-        rtl.insert(id);
-    }
-    if (!mixedChipSupported(c))
-      return Error{"no Verilated core + NI model for this chip ('" + c.name + "', " +
-                   std::to_string(c.width) + "x" + std::to_string(c.height) +
-                   "); RTL tiles exist for " + mixedSupportedChips()};
+    std::set<uint32_t> rtl, whole;
+    if (auto err = selectRtlTiles(c, mixed_, rtl, whole))
+      return err;
+    if (!whole.empty())
+      return Error{"the plain mixed loop backend runs RTL core + NI tiles only; whole RTL "
+                   "tiles run in makeMixedBackend (xpu-sim --rtl-tiles)"};
+    if (auto err = checkMixedChip(c))
+      return err;
     exe_ = std::make_shared<const Executable>(exe);
     impl_.reset();
     if (c.width == 2)

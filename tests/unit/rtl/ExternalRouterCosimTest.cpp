@@ -10,10 +10,12 @@
 // network through the external-router API, so this checks that API's link
 // and credit timing against the RTL's timing contract (docs/rtl.md 2).
 #include "RtlConfigs.h"
+#include "RandomTraffic.h"
 #include "RtlRouterPorts.h"
 
 #include "xpu/Semantics.h"
 #include "xpu/emu/Network.h"
+#include "xpu/rtl/FlitLink.h"
 
 #include <verilated.h>
 
@@ -64,25 +66,6 @@ inline std::string text(const Pop &p) {
   os << "core " << p.core << " vc" << unsigned(p.flit.vc) << (p.flit.head ? " H" : "")
      << (p.flit.tail ? " T" : "") << " 0x" << std::hex << p.flit.data;
   return os.str();
-}
-
-inline LinkFlit linkOf(const emu::Flit &f) {
-  LinkFlit l;
-  l.valid = true;
-  l.head = f.head;
-  l.tail = f.tail;
-  l.vc = f.vc;
-  l.data = f.data[0];
-  return l;
-}
-
-inline emu::Flit flitOf(const LinkFlit &l) {
-  emu::Flit f;
-  f.vc = l.vc;
-  f.head = l.head;
-  f.tail = l.tail;
-  f.data[0] = l.data;
-  return f;
 }
 
 template <class M> class ExternalRouterCosim {
@@ -185,30 +168,10 @@ private:
   void resetAndLoad() {
     const auto tables = emu::buildMulticastTables(chip_, cfg_.groups);
     for (Rtl &x : rtl_) {
-      M &m = *x.m;
       const uint32_t px = chip_.coreX(x.id);
-      m.x_i = uint8_t(cfg_.fault.wrongX ? (px + 1) % chip_.width : px);
-      m.y_i = uint8_t(chip_.coreY(x.id));
-      m.clk_i = 0;
-      m.rst_ni = 0;
-      m.mc_we_i = 0;
-      m.eval();
-      m.clk_i = 1;
-      m.eval();
-      m.clk_i = 0;
-      m.rst_ni = 1;
-      m.eval();
-      for (size_t g = 0; g < tables[x.id].size(); ++g) {
-        m.mc_we_i = 1;
-        m.mc_addr_i = uint8_t(g);
-        m.mc_mask_i = tables[x.id][g];
-        m.clk_i = 1;
-        m.eval();
-        m.clk_i = 0;
-        m.eval();
-      }
-      m.mc_we_i = 0;
-      m.eval();
+      resetRouter(*x.m, uint8_t(cfg_.fault.wrongX ? (px + 1) % chip_.width : px),
+                  uint8_t(chip_.coreY(x.id)));
+      loadMulticastTable(*x.m, tables[x.id]);
     }
   }
 
@@ -218,22 +181,8 @@ private:
 
   // ---- traffic: the same decisions for both sides ----
   void send(uint32_t src, uint32_t dest, uint8_t vc, uint32_t bytes, bool mcast) {
-    PacketHeader h;
-    h.dest = uint16_t(dest);
-    h.source = uint16_t(src);
-    h.mailbox = uint8_t(rng_() & 7);
-    h.length = uint16_t(bytes);
-    h.mcast = mcast;
-    const uint32_t flits = sem::packetFlits(bytes, chip_.flitBytes);
     const uint64_t id = ++packets_;
-    for (uint32_t i = 0; i < flits; ++i) {
-      emu::Flit f;
-      f.vc = vc;
-      f.head = i == 0;
-      f.tail = i + 1 == flits;
-      f.packetId = id;
-      f.seq = i;
-      f.data[0] = f.head ? packHeader(h) : rng_();
+    for (const emu::Flit &f : randomPacket(src, dest, mcast, bytes, vc, id, chip_.flitBytes, rng_)) {
       refSide_.pending[size_t(src) * V_ + vc].push_back(f);
       mixSide_.pending[size_t(src) * V_ + vc].push_back(f);
     }
@@ -267,7 +216,7 @@ private:
     uint8_t vc = 0;
     const emu::Flit *f = net.ejectNext(core, uint8_t(s.ejRR[core]), now_, vc);
     if (!f) return;
-    pops.push_back({core, linkOf(*f)});
+    pops.push_back({core, linkFlitOf(*f)});
     s.ejRR[core] = vc;
     net.ejectPop(core, vc, now_);
   }
@@ -311,7 +260,7 @@ private:
       auto &q = s.pending[size_t(x.id) * V_ + v];
       if (q.empty() || x.niCredits[v] == 0) continue;
       s.injRR[x.id] = v;
-      x.inj = linkOf(q.front());
+      x.inj = linkFlitOf(q.front());
       q.pop_front();
       --x.niCredits[v];
       return;
@@ -344,7 +293,7 @@ private:
         for (unsigned p = 1; p < kPortsN; ++p) {
           if (!modelNeighbour(x.id, p)) continue;
           if (o.flit[p].valid) {
-            mix_.externalFlit(x.id, uint8_t(p), flitOf(o.flit[p]), t);
+            mix_.externalFlit(x.id, uint8_t(p), emuFlitOf(o.flit[p]), t);
             ++rtlLinkFlits_;
           }
           LinkCredit cr = o.credit[p];
@@ -382,7 +331,7 @@ private:
           if (modelNeighbour(x.id, p)) {
             emu::Flit g;
             if (mix_.takeExternalFlit(x.id, uint8_t(p), t, g)) {
-              f = linkOf(g);
+              f = linkFlitOf(g);
               ++rtlHeld_;
             }
             uint8_t vc = 0;
@@ -472,13 +421,7 @@ std::vector<MulticastGroup> groupsFor(uint32_t cores, uint64_t seed) {
     MulticastGroup mg;
     mg.id = g;
     mg.source = g % cores;
-    const uint32_t n = 2 + uint32_t(rng() % 5);
-    while (mg.destinations.size() < n) {
-      const uint32_t d = uint32_t(rng() % cores);
-      if (std::find(mg.destinations.begin(), mg.destinations.end(), d) == mg.destinations.end())
-        mg.destinations.push_back(d);
-    }
-    std::sort(mg.destinations.begin(), mg.destinations.end());
+    mg.destinations = distinctCores(rng, cores, 2 + uint32_t(rng() % 5));
     gs.push_back(mg);
   }
   return gs;

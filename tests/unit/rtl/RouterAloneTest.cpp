@@ -22,16 +22,7 @@ template <class M> void routerAlone(uint64_t cycles, double stallRate, uint64_t 
   std::mt19937_64 rng(seed);
   VerilatedContext ctx;
   M m(&ctx, "router");
-  m.x_i = X;
-  m.y_i = Y;
-  m.rst_ni = 0;
-  m.clk_i = 0;
-  m.eval();
-  m.clk_i = 1;
-  m.eval();
-  m.clk_i = 0;
-  m.rst_ni = 1;
-  m.eval();
+  resetRouter(m, X, Y);
 
   struct Sender {
     uint32_t credits = D;

@@ -23,6 +23,7 @@
 // deterministic given the seed) with a VCD of every router around it.
 #pragma once
 
+#include "RandomTraffic.h"
 #include "RtlRouterPorts.h"
 
 #include "xpu/Semantics.h"
@@ -253,25 +254,10 @@ public:
   /// Queues a packet at `src` on `vc` (unicast to core `dest`, or multicast
   /// to group `dest`) with `lengthBytes` payload bytes.
   void send(uint32_t src, uint32_t dest, uint8_t vc, uint32_t lengthBytes, bool mcast = false) {
-    PacketHeader h;
-    h.dest = uint16_t(dest);
-    h.source = uint16_t(src);
-    h.mailbox = uint8_t(rng_() & 7);
-    h.length = uint16_t(lengthBytes);
-    h.mcast = mcast;
-    const uint32_t flits = sem::packetFlits(lengthBytes, chip_.flitBytes);
     const uint64_t id = nextPacketId_++;
     auto &q = pending_[size_t(src) * V_ + vc];
-    for (uint32_t i = 0; i < flits; ++i) {
-      emu::Flit f;
-      f.vc = vc;
-      f.head = i == 0;
-      f.tail = i + 1 == flits;
-      f.packetId = id;
-      f.seq = i;
-      f.data[0] = f.head ? packHeader(h) : rng_();
+    for (const emu::Flit &f : randomPacket(src, dest, mcast, lengthBytes, vc, id, chip_.flitBytes, rng_))
       q.push_back(f);
-    }
   }
 
   /// Runs up to `cycles` cycles; stops at the first divergence. Returns the
@@ -491,35 +477,10 @@ private:
   };
 
   void resetAndLoad() {
-    for (uint32_t r = 0; r < N_; ++r) {
-      M &m = *rtl_[r];
-      m.x_i = uint8_t(chip_.coreX(r));
-      m.y_i = uint8_t(chip_.coreY(r));
-      m.clk_i = 0;
-      m.rst_ni = 0;
-      m.mc_we_i = 0;
-      m.eval();
-      m.clk_i = 1;
-      m.eval();
-      m.clk_i = 0;
-      m.rst_ni = 1;
-      m.eval();
-    }
-    // The loader writes the multicast tables (one entry per clock).
     const auto tables = emu::buildMulticastTables(chip_, cfg_.groups);
     for (uint32_t r = 0; r < N_; ++r) {
-      M &m = *rtl_[r];
-      for (size_t g = 0; g < tables[r].size(); ++g) {
-        m.mc_we_i = 1;
-        m.mc_addr_i = uint8_t(g);
-        m.mc_mask_i = tables[r][g];
-        m.clk_i = 1;
-        m.eval();
-        m.clk_i = 0;
-        m.eval();
-      }
-      m.mc_we_i = 0;
-      m.eval();
+      resetRouter(*rtl_[r], uint8_t(chip_.coreX(r)), uint8_t(chip_.coreY(r)));
+      loadMulticastTable(*rtl_[r], tables[r]);
     }
   }
 

@@ -34,13 +34,7 @@ std::vector<MulticastGroup> randomGroups(uint32_t cores, uint32_t count, uint64_
     MulticastGroup mg;
     mg.id = g;
     mg.source = uint32_t(rng() % cores);
-    const uint32_t n = 1 + uint32_t(rng() % std::min(6u, cores));
-    while (mg.destinations.size() < n) {
-      const uint32_t d = uint32_t(rng() % cores);
-      if (std::find(mg.destinations.begin(), mg.destinations.end(), d) == mg.destinations.end())
-        mg.destinations.push_back(d);
-    }
-    std::sort(mg.destinations.begin(), mg.destinations.end());
+    mg.destinations = distinctCores(rng, cores, 1 + uint32_t(rng() % std::min(6u, cores)));
     gs.push_back(mg);
   }
   return gs;

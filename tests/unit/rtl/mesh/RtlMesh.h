@@ -33,6 +33,7 @@
 
 #include "../RtlRouterPorts.h"
 #include "xpu/rtl/BootRom.h"
+#include "xpu/rtl/RtlHostPort.h"
 #include "xpu/rtl/RunLoop.h"
 
 #include "xpu/ChipDescriptor.h"
@@ -79,54 +80,23 @@ public:
     for (uint32_t i = 0; i < n; ++i) {
       Tile &t = tiles_[i];
       t.m = std::make_unique<Model>();
-      Model &m = *t.m;
-      m.core_id_i = uint16_t(i);
-      m.x_i = uint8_t(i % width_);
-      m.y_i = uint8_t(i / width_);
-      m.clk_i = 0;
-      m.rst_ni = 1; // a real falling edge of the asynchronous reset
-      m.eval();
-      m.rst_ni = 0;
-      m.eval();
-      m.rst_ni = 1;
-      m.eval();
+      resetTile(*t.m, chip_, i);
       clearSram(t);
     }
-    // Chip services: image count, multicast sources.
-    for (uint32_t i = 0; i < n; ++i) {
-      Model &m = *tiles_[i].m;
-      m.image_count_i = uint32_t(exe.images.size());
-      uint64_t src = 0;
-      for (const MulticastGroup &g : exe.multicastGroups)
-        if (g.source == i && g.id < 64)
-          src |= uint64_t(1) << g.id;
-      m.mc_source_i = src;
-    }
-    // Multicast tables and mailbox policies through the host port.
+    // Chip services, multicast tables and mailbox policies through the host port.
     const auto tables = buildMulticastTables(chip_, exe.multicastGroups, exe.multicastRoutes);
-    for (uint32_t r = 0; r < n && r < tables.size(); ++r)
-      for (uint32_t g = 0; g < tables[r].size(); ++g)
-        if (tables[r][g]) {
-          Model &m = *tiles_[r].m;
-          m.mc_we_i = 1;
-          m.mc_addr_i = g;
-          m.mc_mask_i = tables[r][g];
-          hostEdge(tiles_[r]);
-          m.mc_we_i = 0;
-        }
-    for (const MailboxConfig &c : exe.mailboxPolicies) {
-      Model &m = *tiles_[c.core].m;
-      m.policy_we_i = 1;
-      m.policy_idx_i = uint8_t(c.mailbox);
-      m.policy_i = uint8_t(c.policy);
-      hostEdge(tiles_[c.core]);
-      m.policy_we_i = 0;
+    for (uint32_t r = 0; r < n; ++r) {
+      strapChipServices(*tiles_[r].m, exe, r);
+      if (r < tables.size())
+        multicastTableEdges(*tiles_[r].m, tables[r]);
     }
+    for (const MailboxConfig &c : exe.mailboxPolicies)
+      policyEdge(*tiles_[c.core].m, c.mailbox, c.policy);
     // Images through the loader port; boot at the first run.
     for (const CoreAssignment &a : exe.cores) {
       Tile &t = tiles_[a.core];
       for (const LoaderWord &w : imageWords(exe.images[a.image]))
-        loaderEdge(t, w);
+        loaderEdge(*t.m, w);
       t.bootAtStart = true;
       t.bootPc = exe.images[a.image].entry;
       t.codeLen = uint32_t(exe.images[a.image].code.size());
@@ -159,20 +129,7 @@ public:
       return Error{"the RTL host port writes SRAM only while the chip is stopped "
                    "(no core running, network quiescent)"};
     Tile &t = tiles_[core];
-    const uint32_t first = address / 8, last = uint32_t((uint64_t(address) + size + 7) / 8);
-    for (uint32_t w = first; w < last && size; ++w) {
-      uint8_t bytes[8];
-      for (uint32_t j = 0; j < 8; ++j)
-        bytes[j] = sram(t)[w * 8 + j];
-      for (uint32_t j = 0; j < 8; ++j) {
-        const uint64_t a = uint64_t(w) * 8 + j;
-        if (a >= address && a < address + size)
-          bytes[j] = data[a - address];
-      }
-      uint64_t v = 0;
-      std::memcpy(&v, bytes, 8);
-      loaderEdge(t, LoaderWord{false, w, v});
-    }
+    writeSramWords(*t.m, sram(t), address, data, size);
     return std::nullopt;
   }
 
@@ -270,26 +227,6 @@ private:
   /// zeroed SRAM (segments sharing a word are merged).
 
 
-  /// One rising edge of one tile outside chip time (host port).
-  void hostEdge(Tile &t) {
-    Model &m = *t.m;
-    m.clk_i = 0;
-    m.eval();
-    m.clk_i = 1;
-    m.eval();
-    m.clk_i = 0;
-  }
-
-  void loaderEdge(Tile &t, const LoaderWord &w) {
-    Model &m = *t.m;
-    m.ld_we_i = 1;
-    m.ld_imem_i = w.imem;
-    m.ld_addr_i = w.addr;
-    m.ld_data_i = w.data;
-    hostEdge(t);
-    m.ld_we_i = 0;
-  }
-
   /// The chip may take host writes: no core running (booting counts) and
   /// the network quiescent.
   bool stopped() const {
@@ -315,14 +252,8 @@ private:
   void boot() {
     for (Tile &t : tiles_) {
       t.m->code_len_i = t.codeLen;
-      if (!t.bootAtStart)
-        continue;
-      Model &m = *t.m;
-      m.boot_i = 1;
-      m.boot_pc_i = t.bootPc;
-      m.boot_arg_i = 0;
-      hostEdge(t);
-      m.boot_i = 0;
+      if (t.bootAtStart)
+        bootEdge(*t.m, t.bootPc);
     }
     started_ = true;
   }

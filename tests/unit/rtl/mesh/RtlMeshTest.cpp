@@ -17,7 +17,8 @@
 #include "Vxpu_tile_core_ni_4x4.h"
 #include "Vxpu_tile_core_ni_4x4___024root.h"
 
-#include "xpu/Assembler.h"
+#include "MeshPrograms.h"
+
 #include "xpu/emu/EmulatorBackend.h"
 #include "xpu/emu/Mesh.h"
 #include "xpu/rtl/MixedBackend.h"
@@ -36,63 +37,7 @@
 namespace xpu::rtl {
 namespace {
 
-std::string readText(const std::string &relative) {
-  std::ifstream in(std::string(XPU_SOURCE_DIR) + "/" + relative);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-ChipDescriptor chipFile(const std::string &relative) {
-  auto c = loadChipDescriptor(std::string(XPU_SOURCE_DIR) + "/" + relative);
-  EXPECT_TRUE(bool(c)) << (c ? "" : c.error().message);
-  return c ? *c : ChipDescriptor{};
-}
-
-/// Replaces every `.core x, y` line with one line per tile of the chip
-/// (programs written for "every core of a 2x2" run on every core of a 4x4).
-std::string onEveryCore(const std::string &src, const ChipDescriptor &chip) {
-  std::string all;
-  for (uint32_t y = 0; y < chip.height; ++y)
-    for (uint32_t x = 0; x < chip.width; ++x)
-      all += ".core " + std::to_string(x) + ", " + std::to_string(y) + "\n";
-  std::string out;
-  std::istringstream in(src);
-  bool done = false;
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(".core ", 0) == 0) {
-      if (!done)
-        out += all;
-      done = true;
-      continue;
-    }
-    out += line + "\n";
-  }
-  return out;
-}
-
-struct Program {
-  Program(std::string n, std::string src, std::map<std::string, std::vector<int64_t>> in = {})
-      : name(std::move(n)), source(std::move(src)), inputs(std::move(in)) {}
-  std::string name;
-  std::string source;
-  std::map<std::string, std::vector<int64_t>> inputs;
-  /// Run as: `steps` runSteps(1) calls (each compared), then runUntilHalt.
-  uint32_t steps = 0;
-  /// What the emulator's runUntilHalt must end with.
-  RunStatus expect = RunStatus::Halted;
-  /// Inputs written before step s (s < steps), as the runtime does between
-  /// timesteps.
-  std::vector<std::map<std::string, std::vector<int64_t>>> stepInputs;
-  /// false: stop after the steps (a timestep-driven program that never halts).
-  bool untilHalt = true;
-};
-
-Executable assembleOrFail(const Program &p, const ChipDescriptor &chip) {
-  auto exe = assemble(p.source, p.name, chip);
-  EXPECT_TRUE(bool(exe)) << p.name << ": " << (exe ? "" : exe.error().message);
-  return exe ? *exe : Executable{};
-}
+using namespace mesh_programs;
 
 struct Numbers {
   uint64_t cycles = 0, tileCycles = 0;
@@ -186,38 +131,6 @@ Numbers compare(const Program &p, const Executable &exe, uint64_t maxCycles = 20
   return num;
 }
 
-Program ring(const ChipDescriptor &chip) {
-  Program p{"ring.s", readText("examples/asm/ring.s"), {{"start", {100}}}};
-  if (chip.numCores() != 4)
-    p.source = onEveryCore(p.source, chip);
-  return p;
-}
-Program scatterReduce() {
-  return {"scatter_reduce.s", readText("examples/asm/scatter_reduce.s"),
-          {{"x", {1, 2, 3, 4, 5, 6, 7, 8, -1, -2, -3, -4, -5, -6, -7, -8}}}};
-}
-Program spawn() {
-  return {"spawn.s", readText("examples/asm/spawn.s"), {{"args", {21, 50}}}};
-}
-Program spikes(uint32_t steps) {
-  Program p{"spikes.s", readText("examples/asm/spikes.s"), {}};
-  p.steps = steps;
-  return p;
-}
-/// exchange8x8.s on every core of `chip`, `iter` rounds (XPU_RTL_MESH_ROUNDS
-/// overrides it for long runs by hand), its last core's accumulator as an
-/// output.
-Program exchange(const ChipDescriptor &chip, uint32_t iter) {
-  if (const char *e = std::getenv("XPU_RTL_MESH_ROUNDS"))
-    iter = uint32_t(std::atoi(e));
-  std::string src = onEveryCore(readText("examples/asm/exchange8x8.s"), chip);
-  src = std::regex_replace(src, std::regex(R"(\.equ ITER, 2000)"), ".equ ITER, " + std::to_string(iter));
-  src = std::regex_replace(src, std::regex(R"(\.output acc63, 7, 7)"),
-                           ".output accLast, " + std::to_string(chip.width - 1) + ", " +
-                               std::to_string(chip.height - 1));
-  return {"exchange.s", src, {}};
-}
-
 // ------------------------------------------------------------------ 2x2
 TEST(RtlMesh2x2, RingMatchesEmulator) {
   const ChipDescriptor chip = chipFile("examples/chips/2x2.json");
@@ -296,7 +209,7 @@ template <class Model> void lockstep(const Program &p, const Executable &exe) {
 TEST(RtlMesh2x2, LockstepEveryCycle) {
   const ChipDescriptor chip = chipFile("examples/chips/2x2.json");
   for (const Program &p : {ring(chip), scatterReduce(), spawn(), spikes(0),
-                           Program("policies.s", readText("tests/unit/rtl/mesh/policies.s"))})
+                           policies()})
     lockstep<Vxpu_tile_2x2>(p, assembleOrFail(p, chip));
 }
 
@@ -304,15 +217,8 @@ TEST(RtlMesh2x2, LockstepEveryCycle) {
 // the mesh), and error (core 0 faults with MailboxOverflow).
 TEST(RtlMesh2x2, MailboxPoliciesMatchEmulator) {
   const ChipDescriptor chip = chipFile("examples/chips/2x2.json");
-  const Program p("policies.s", readText("tests/unit/rtl/mesh/policies.s"));
-  compare<Vxpu_tile_2x2>(p, assembleOrFail(p, chip));
-  Program e("policies.s (error)", p.source);
-  e.source = std::regex_replace(e.source, std::regex(R"(\.mailbox 0, 0, 2, drop_oldest)"),
-                                ".mailbox 0, 0, 2, drop_oldest\n.mailbox 0, 0, 4, error");
-  e.source = std::regex_replace(e.source, std::regex(R"(        send  r0, r7, r8, 3)"),
-                                "        send  r0, r7, r8, 3\n        send  r0, r7, r8, 4");
-  e.expect = RunStatus::Fault;
-  compare<Vxpu_tile_2x2>(e, assembleOrFail(e, chip));
+  for (const Program &p : {policies(), policiesFault()})
+    compare<Vxpu_tile_2x2>(p, assembleOrFail(p, chip));
 }
 
 // The tile with the test-only quiescence bug: barriers release with flits
@@ -411,11 +317,6 @@ template <class Model> void measure(const ChipDescriptor &chip, uint32_t iter) {
               double(r.cycles) / s);
 }
 
-uint32_t iterFromEnv(uint32_t dflt) {
-  const char *e = std::getenv("XPU_RTL_MESH_ITER");
-  return e ? uint32_t(std::atoi(e)) : dflt;
-}
-
 TEST(RtlMeshSpeed, Mesh2x2) { measure<Vxpu_tile_2x2>(chipFile("examples/chips/2x2.json"), iterFromEnv(100)); }
 TEST(RtlMeshSpeed, Mesh4x4) { measure<Vxpu_tile_4x4>(chipFile("examples/chips/4x4.json"), iterFromEnv(50)); }
 
@@ -440,34 +341,16 @@ TEST(RtlMeshSpeed, OneTile) {
   auto exe = assemble(src, "self.s", chip);
   ASSERT_TRUE(bool(exe)) << exe.error().message;
   Vxpu_tile_2x2 m;
-  m.clk_i = 0;
-  m.rst_ni = 1;
-  m.eval();
-  m.rst_ni = 0;
-  m.eval();
-  m.rst_ni = 1;
-  m.eval();
+  resetTile(m, chip, 0);
+  m.image_count_i = 1;
+  loadImage(m, exe->images[0]);
+  bootEdge(m, exe->images[0].entry);
   auto edge = [&] {
     m.clk_i = 0;
     m.eval();
     m.clk_i = 1;
     m.eval();
   };
-  const ProgramImage &img = exe->images[0];
-  for (uint32_t i = 0; i < img.code.size(); ++i) {
-    m.ld_we_i = 1;
-    m.ld_imem_i = 1;
-    m.ld_addr_i = i;
-    m.ld_data_i = img.code[i];
-    edge();
-  }
-  m.ld_we_i = 0;
-  m.image_count_i = 1;
-  m.code_len_i = uint32_t(img.code.size());
-  m.boot_i = 1;
-  m.boot_pc_i = img.entry;
-  edge();
-  m.boot_i = 0;
   const auto t0 = std::chrono::steady_clock::now();
   uint64_t t = 0;
   for (; t < 50000000 && m.state_o != 3; ++t) {
@@ -487,16 +370,24 @@ namespace xpu::rtl {
 namespace {
 
 // ------------------------------------------------------------ mixed meshes
-// Stage 1 of the mixed mesh (MixedMesh.h): the RTL core + NI of the tiles in
-// `rtlTiles` on the model's routers, model tiles elsewhere, against the
-// all-model emulator: same status, cycles, timestep, states, pcs, SRAMs.
-void compareMixed(const Program &p, const Executable &exe, std::set<uint32_t> rtlTiles) {
-  SCOPED_TRACE(p.name);
+// The mixed mesh (MixedMesh.h) against the all-model emulator: the RTL
+// core + NI of the tiles in `cnTiles` on the model's routers (stage 1), whole
+// RTL tiles in `wholeTiles` as external routers (stage 2), model tiles
+// elsewhere. Same status, cycles, timestep, states, pcs, SRAMs; no router
+// protocol error; the network's conservation checker clean.
+template <class CnModel, class TileModel>
+void compareWhole(const Program &p, const Executable &exe, std::set<uint32_t> cnTiles,
+                  const std::set<uint32_t> &wholeTiles) {
+  std::string where = p.name + " whole {";
+  for (uint32_t i : wholeTiles) where += std::to_string(i) + " ";
+  where += "} core+NI {";
+  for (uint32_t i : cnTiles) where += std::to_string(i) + " ";
+  SCOPED_TRACE(where + "}");
   auto emuBackend = std::make_unique<emu::EmulatorBackend>();
   emu::EmulatorBackend *eb = emuBackend.get();
   Device model(std::move(emuBackend));
   ASSERT_FALSE(model.load(exe));
-  MixedMesh<Vxpu_tile_core_ni_2x2> mixed(exe, std::move(rtlTiles));
+  MixedMesh<CnModel> mixed(exe, std::move(cnTiles), wholeTiles, wholeTileFactory<TileModel>());
   for (const auto &[name, values] : p.inputs) {
     ASSERT_FALSE(model.writeInputValues(name, values));
     const IoBinding *b = model.findInput(name);
@@ -505,20 +396,42 @@ void compareMixed(const Program &p, const Executable &exe, std::set<uint32_t> rt
     ASSERT_TRUE(bool(bytes));
     ASSERT_FALSE(mixed.writeSram(b->core, b->address, bytes->data(), bytes->size()));
   }
+  emu::Mesh &mesh = *eb->mesh();
+  // Timestep by timestep first (a run stopping at each barrier release),
+  // then to the end.
+  for (uint32_t s = 0; s < p.steps; ++s) {
+    const RunResult a = model.runSteps(1, 200000);
+    const RunResult b = mixed.run(RunMode::Steps, 1, 200000);
+    EXPECT_EQ(a.cycles, b.cycles) << "step " << s;
+    EXPECT_EQ(a.timestep, b.timestep) << "step " << s;
+    for (uint32_t c = 0; c < exe.chip.numCores(); ++c) {
+      EXPECT_EQ(int(mesh.modelTile(c)->core().state()), int(mixed.coreState(c)))
+          << "step " << s << " core " << c;
+      EXPECT_EQ(mesh.modelTile(c)->core().pc(), mixed.corePc(c)) << "step " << s << " core " << c;
+    }
+  }
   const RunResult a = model.runUntilHalt(200000);
   const RunResult b = mixed.runUntilHalt(200000);
-  EXPECT_EQ(runStatusName(a.status), std::string(runStatusName(b.status)));
+  EXPECT_EQ(runStatusName(a.status), std::string(runStatusName(b.status))) << b.report;
   EXPECT_EQ(a.cycles, b.cycles);
   EXPECT_EQ(a.timestep, b.timestep);
-  emu::Mesh &mesh = *eb->mesh();
+  EXPECT_EQ(mixed.routerErrors(), 0u);
   for (uint32_t c = 0; c < exe.chip.numCores(); ++c) {
     const emu::Core &core = mesh.modelTile(c)->core();
     EXPECT_EQ(int(core.state()), int(mixed.coreState(c))) << "core " << c;
     EXPECT_EQ(core.pc(), mixed.corePc(c)) << "core " << c;
     EXPECT_TRUE(core.sram() == mixed.readSram(c)) << "core " << c << " SRAM";
   }
-  std::printf("%s mixed: %llu cycles (model %llu), status %s\n", p.name.c_str(),
+  if (mixed.network().quiescent()) {
+    EXPECT_NO_THROW(mixed.network().checkAllDelivered());
+  }
+  std::printf("%s: %llu cycles (model %llu), status %s\n", where.c_str(),
               (unsigned long long)b.cycles, (unsigned long long)a.cycles, runStatusName(b.status));
+}
+
+/// Stage 1 only: RTL core + NI tiles on a 2x2.
+void compareMixed(const Program &p, const Executable &exe, std::set<uint32_t> rtlTiles) {
+  compareWhole<Vxpu_tile_core_ni_2x2, Vxpu_tile_2x2>(p, exe, std::move(rtlTiles), {});
 }
 
 TEST(RtlMixedMesh2x2, RingScatterReduceExchangeSpikes) {
@@ -588,66 +501,10 @@ TEST(RtlMixedSpeed, Mesh4x4) {
 // ------------------------------------------------------------ whole RTL tiles
 // Stage 2 of the mixed mesh: whole RTL tiles (Verilated xpu_tile, router
 // included, xpu/rtl/RtlWholeTile.h) as external routers of the model
-// network, next to model tiles and RTL core + NI tiles, against the
-// all-model emulator: same status, cycles, timestep, states, pcs, SRAMs; no
-// router protocol error; the network's conservation checker clean.
+// network, next to model tiles and RTL core + NI tiles (compareWhole above).
 
 namespace xpu::rtl {
 namespace {
-
-template <class CnModel, class TileModel>
-void compareWhole(const Program &p, const Executable &exe, std::set<uint32_t> cnTiles,
-                  const std::set<uint32_t> &wholeTiles) {
-  std::string where = p.name + " whole {";
-  for (uint32_t i : wholeTiles) where += std::to_string(i) + " ";
-  where += "} core+NI {";
-  for (uint32_t i : cnTiles) where += std::to_string(i) + " ";
-  SCOPED_TRACE(where + "}");
-  auto emuBackend = std::make_unique<emu::EmulatorBackend>();
-  emu::EmulatorBackend *eb = emuBackend.get();
-  Device model(std::move(emuBackend));
-  ASSERT_FALSE(model.load(exe));
-  MixedMesh<CnModel> mixed(exe, std::move(cnTiles), wholeTiles, wholeTileFactory<TileModel>());
-  for (const auto &[name, values] : p.inputs) {
-    ASSERT_FALSE(model.writeInputValues(name, values));
-    const IoBinding *b = model.findInput(name);
-    ASSERT_TRUE(b);
-    auto bytes = encodeValues(*b, values);
-    ASSERT_TRUE(bool(bytes));
-    ASSERT_FALSE(mixed.writeSram(b->core, b->address, bytes->data(), bytes->size()));
-  }
-  emu::Mesh &mesh = *eb->mesh();
-  // Timestep by timestep first (a run stopping at each barrier release),
-  // then to the end.
-  for (uint32_t s = 0; s < p.steps; ++s) {
-    const RunResult a = model.runSteps(1, 200000);
-    const RunResult b = mixed.run(RunMode::Steps, 1, 200000);
-    EXPECT_EQ(a.cycles, b.cycles) << "step " << s;
-    EXPECT_EQ(a.timestep, b.timestep) << "step " << s;
-    for (uint32_t c = 0; c < exe.chip.numCores(); ++c) {
-      EXPECT_EQ(int(mesh.modelTile(c)->core().state()), int(mixed.coreState(c)))
-          << "step " << s << " core " << c;
-      EXPECT_EQ(mesh.modelTile(c)->core().pc(), mixed.corePc(c)) << "step " << s << " core " << c;
-    }
-  }
-  const RunResult a = model.runUntilHalt(200000);
-  const RunResult b = mixed.runUntilHalt(200000);
-  EXPECT_EQ(runStatusName(a.status), std::string(runStatusName(b.status))) << b.report;
-  EXPECT_EQ(a.cycles, b.cycles);
-  EXPECT_EQ(a.timestep, b.timestep);
-  EXPECT_EQ(mixed.routerErrors(), 0u);
-  for (uint32_t c = 0; c < exe.chip.numCores(); ++c) {
-    const emu::Core &core = mesh.modelTile(c)->core();
-    EXPECT_EQ(int(core.state()), int(mixed.coreState(c))) << "core " << c;
-    EXPECT_EQ(core.pc(), mixed.corePc(c)) << "core " << c;
-    EXPECT_TRUE(core.sram() == mixed.readSram(c)) << "core " << c << " SRAM";
-  }
-  if (mixed.network().quiescent()) {
-    EXPECT_NO_THROW(mixed.network().checkAllDelivered());
-  }
-  std::printf("%s: %llu cycles (model %llu), status %s\n", where.c_str(),
-              (unsigned long long)b.cycles, (unsigned long long)a.cycles, runStatusName(b.status));
-}
 
 TEST(RtlWholeTileMixed2x2, RingScatterReduceExchangeSpikes) {
   const ChipDescriptor chip = chipFile("examples/chips/2x2.json");

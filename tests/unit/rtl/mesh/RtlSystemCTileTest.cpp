@@ -8,7 +8,8 @@
 // One process elaborates one mesh (SystemC): its first load is a mixed one
 // (every core gets an RTL alternative), then each load picks its RTL tiles;
 // the all-model reference runs on the same mesh with none.
-#include "xpu/Assembler.h"
+#include "MeshPrograms.h"
+
 #include "xpu/emu/EmulatorBackend.h"
 #include "xpu/emu/Mesh.h"
 #include "xpu/rtl/MixedBackend.h"
@@ -25,89 +26,7 @@
 namespace xpu::rtl {
 namespace {
 
-std::string readText(const std::string &relative) {
-  std::ifstream in(std::string(XPU_SOURCE_DIR) + "/" + relative);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-ChipDescriptor chipFile(const std::string &relative) {
-  auto c = loadChipDescriptor(std::string(XPU_SOURCE_DIR) + "/" + relative);
-  EXPECT_TRUE(bool(c)) << (c ? "" : c.error().message);
-  return c ? *c : ChipDescriptor{};
-}
-
-/// Replaces the `.core` lines with one per tile of the chip.
-std::string onEveryCore(const std::string &src, const ChipDescriptor &chip) {
-  std::string all;
-  for (uint32_t y = 0; y < chip.height; ++y)
-    for (uint32_t x = 0; x < chip.width; ++x)
-      all += ".core " + std::to_string(x) + ", " + std::to_string(y) + "\n";
-  std::string out;
-  std::istringstream in(src);
-  bool done = false;
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(".core ", 0) == 0) {
-      if (!done)
-        out += all;
-      done = true;
-      continue;
-    }
-    out += line + "\n";
-  }
-  return out;
-}
-
-struct Program {
-  std::string name, source;
-  std::map<std::string, std::vector<int64_t>> inputs;
-  uint32_t steps = 0; // runSteps(1) calls before runUntilHalt, each compared
-  RunStatus expect = RunStatus::Halted;
-};
-
-Program ring(const ChipDescriptor &chip) {
-  Program p{"ring.s", readText("examples/asm/ring.s"), {{"start", {100}}}};
-  if (chip.numCores() != 4)
-    p.source = onEveryCore(p.source, chip);
-  return p;
-}
-Program scatterReduce() {
-  return {"scatter_reduce.s", readText("examples/asm/scatter_reduce.s"),
-          {{"x", {1, 2, 3, 4, 5, 6, 7, 8, -1, -2, -3, -4, -5, -6, -7, -8}}}};
-}
-Program spawn() { return {"spawn.s", readText("examples/asm/spawn.s"), {{"args", {21, 50}}}}; }
-Program spikes(uint32_t steps) {
-  Program p{"spikes.s", readText("examples/asm/spikes.s"), {}};
-  p.steps = steps;
-  return p;
-}
-Program exchange(const ChipDescriptor &chip, uint32_t iter) {
-  std::string src = onEveryCore(readText("examples/asm/exchange8x8.s"), chip);
-  src = std::regex_replace(src, std::regex(R"(\.equ ITER, 2000)"), ".equ ITER, " + std::to_string(iter));
-  src = std::regex_replace(src, std::regex(R"(\.output acc63, 7, 7)"),
-                           ".output accLast, " + std::to_string(chip.width - 1) + ", " +
-                               std::to_string(chip.height - 1));
-  return {"exchange.s", src, {}};
-}
-Program policies() { return {"policies.s", readText("tests/unit/rtl/mesh/policies.s"), {}}; }
-/// policies.s with an `error` mailbox that overflows: core 0 faults.
-Program policiesFault() {
-  Program e = policies();
-  e.name = "policies.s (error)";
-  e.source = std::regex_replace(e.source, std::regex(R"(\.mailbox 0, 0, 2, drop_oldest)"),
-                                ".mailbox 0, 0, 2, drop_oldest\n.mailbox 0, 0, 4, error");
-  e.source = std::regex_replace(e.source, std::regex(R"(        send  r0, r7, r8, 3)"),
-                                "        send  r0, r7, r8, 3\n        send  r0, r7, r8, 4");
-  e.expect = RunStatus::Fault;
-  return e;
-}
-
-Executable assembleOrFail(const Program &p, const ChipDescriptor &chip) {
-  auto exe = assemble(p.source, p.name, chip);
-  EXPECT_TRUE(bool(exe)) << p.name << ": " << (exe ? "" : exe.error().message);
-  return exe ? *exe : Executable{};
-}
+using namespace mesh_programs;
 
 /// The process already elaborated a mesh of another size, or one without
 /// the RTL alternatives (test cases share a process only when the binary is
@@ -364,8 +283,7 @@ TEST(RtlSystemCTile4x4, ProgramsMatchEmulator) {
 TEST(RtlSystemCTileSpeed, Mesh4x4) {
   const ChipDescriptor chip = chipFile("examples/chips/4x4.json");
   XPU_SKIP_IF_ELABORATED_ELSEWHERE(chip);
-  const char *iterEnv = std::getenv("XPU_RTL_MESH_ITER");
-  const Program p = exchange(chip, iterEnv ? uint32_t(std::atoi(iterEnv)) : 50);
+  const Program p = exchange(chip, iterFromEnv(50));
   const Executable exe = assembleOrFail(p, chip);
   auto timeRun = [&](const char *what, std::vector<uint32_t> rtl, bool whole = false) {
     MixedOptions mo;

@@ -38,6 +38,7 @@
 #include "xpu/emu/Core.h"
 #include "xpu/emu/Network.h"
 #include "xpu/emu/NetworkInterface.h"
+#include "xpu/rtl/FlitLink.h"
 
 #include <verilated.h>
 #include <verilated_vcd_c.h>
@@ -94,16 +95,6 @@ template <class T> void linkSet(T &s, const LinkFlit &f) {
   sigSet(s, 67, 1, f.valid && f.tail);
   sigSet(s, 68, 1, f.valid && f.head);
   sigSet(s, 69, 1, f.valid);
-}
-
-inline LinkFlit toLink(const emu::Flit &f) {
-  LinkFlit l;
-  l.valid = true;
-  l.head = f.head;
-  l.tail = f.tail;
-  l.vc = f.vc;
-  l.data = f.data[0];
-  return l;
 }
 
 inline std::string flitText(const LinkFlit &f) {
@@ -279,7 +270,7 @@ public:
 
     net_.setTraverseCallback([this](uint32_t r, uint8_t, uint8_t out, const emu::Flit &f,
                                     uint64_t now) {
-      if (r == dut_ && out == 0 && now == now_) ejIn_ = toLink(f);
+      if (r == dut_ && out == 0 && now == now_) ejIn_ = linkFlitOf(f);
     });
     net_.setCreditCallback([this](uint32_t r, uint8_t in, uint8_t vc, uint64_t now) {
       if (r == dut_ && in == 0 && now == now_) injCredit_ = {true, vc};
@@ -474,7 +465,7 @@ public:
     const uint64_t sentBefore = st.flitsSent;
     ni_->transmit(t);
     if (st.flitsSent != sentBefore) {
-      mv.inj = toLink(expectedOut_.front());
+      mv.inj = linkFlitOf(expectedOut_.front());
       expectedOut_.pop_front();
       ++counts_.flitsOut;
     } else if (!expectedOut_.empty() && t >= outReady_) {

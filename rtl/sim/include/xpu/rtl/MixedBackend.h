@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,14 @@ emu::EmulatorBackend *mixedEmulator(Backend &backend);
 /// and behaviour (tests/unit/rtl/mesh); xpu-sim uses makeMixedBackend.
 std::unique_ptr<Backend> makeMixedLoopBackend(const BackendOptions &options,
                                               const MixedOptions &mixedOptions);
+
+/// The tiles `mixedOptions` make RTL on `chip`: `coreNi` (core + NI) and
+/// `whole` (whole tiles, never also in coreNi); an error names an id outside
+/// the mesh.
+std::optional<Error> selectRtlTiles(const ChipDescriptor &chip, const MixedOptions &mixedOptions,
+                                    std::set<uint32_t> &coreNi, std::set<uint32_t> &whole);
+/// The error for a chip without a Verilated core + NI model, if it has none.
+std::optional<Error> checkMixedChip(const ChipDescriptor &chip);
 
 /// The chip has a Verilated core + NI model (mixedSupportedChips()).
 bool mixedChipSupported(const ChipDescriptor &chip);

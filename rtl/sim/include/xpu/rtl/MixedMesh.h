@@ -12,22 +12,15 @@
 //      router has ticked), rising edge;
 //   4. what emu::Mesh::endOfCycle does (bookkeeping, barrier, stop conditions).
 //
-// RTL tile r at cycle t (the NI's Local-port timing, rtl/xpu_ni.sv, which is
-// the model's):
-//   - evaluate with the chip inputs; inj_o valid -> Network::inject(r, t)
-//     (arrives t + 1); ej_credit_o valid -> Network::ejectPop(r, vc, t) (the
-//     model's ejection buffer of r mirrors the RTL NI's rings, so the model
-//     router's Local credits stay exact);
-//   - tickRouter(r, t); the traverse callback's Local output flit at t is
-//     the NI's ej_i during t, the credit callback's Local input credit at t
-//     its inj_credit_i during t;
-//   - rising edge.
+// RTL core + NI tile r at cycle t: the adapter's protocol (RtlCoreNi.h,
+// shared with the SystemC tile): drive(r, t); tickRouter(r, t), whose
+// traverse callback's Local output flit and credit callback's Local input
+// credit at t are the NI's ej_i / inj_credit_i during t; edge(t).
 #pragma once
 
-#include "xpu/rtl/PortBits.h"
 #include "xpu/Device.h"
 #include "xpu/Executable.h"
-#include "xpu/rtl/BootRom.h"
+#include "xpu/rtl/RtlCoreNi.h"
 #include "xpu/rtl/RtlWholeTile.h"
 #include "xpu/rtl/RunLoop.h"
 #include "xpu/emu/BarrierUnit.h"
@@ -85,24 +78,7 @@ public:
       Tile &t = tiles_[i];
       if (t.whole) continue;  // loaded above
       if (rtl_.count(i)) {
-        t.m = std::make_unique<CnModel>();
-        CnModel &m = *t.m;
-        m.core_id_i = uint16_t(i);
-        m.x_i = uint8_t(i % chip_.width);
-        m.y_i = uint8_t(i / chip_.width);
-        m.clk_i = 0;
-        m.rst_ni = 1;
-        m.eval();
-        m.rst_ni = 0;
-        m.eval();
-        m.rst_ni = 1;
-        m.eval();
-        m.image_count_i = uint32_t(exe.images.size());
-        uint64_t src = 0;
-        for (const MulticastGroup &g : exe.multicastGroups)
-          if (g.source == i && g.id < 64)
-            src |= uint64_t(1) << g.id;
-        m.mc_source_i = src;
+        t.m = std::make_unique<RtlCoreNi<CnModel>>(chip_, i, net_, *this);
       } else {
         t.ni = std::make_unique<emu::NetworkInterface>(chip_, i, net_, *this);
         t.core = std::make_unique<emu::Core>(chip_, i, *t.ni);
@@ -113,11 +89,7 @@ public:
       Tile &t = tiles_[c.core];
       if (t.whole) continue;
       if (t.m) {
-        t.m->policy_we_i = 1;
-        t.m->policy_idx_i = uint8_t(c.mailbox);
-        t.m->policy_i = uint8_t(c.policy);
-        hostEdge(t);
-        t.m->policy_we_i = 0;
+        t.m->setPolicy(c.mailbox, c.policy);
       } else {
         t.ni->setPolicy(c.mailbox, c.policy);
       }
@@ -129,12 +101,7 @@ public:
         t.bootAtStart = true;
         t.image = a.image;
       } else if (t.m) {
-        for (const Word &w : imageWords(img))
-          loaderEdge(t, w);
-        t.m->code_len_i = uint32_t(img.code.size());
-        t.bootAtStart = true;
-        t.bootPc = img.entry;
-        t.image = a.image;
+        t.m->load(img, a.image);
       } else {
         t.core->boot(img, 0, 0);
       }
@@ -143,11 +110,11 @@ public:
     live_ = uint32_t(exe.cores.size());
     net_.setTraverseCallback([this](uint32_t r, uint8_t, uint8_t out, const emu::Flit &f, uint64_t now) {
       if (out == 0 && now == now_ && tiles_[r].m)
-        tiles_[r].ej = {true, f.head, f.tail, f.vc, f.data[0]};
+        tiles_[r].m->localEject(f);
     });
     net_.setCreditCallback([this](uint32_t r, uint8_t in, uint8_t vc, uint64_t now) {
       if (in == 0 && now == now_ && tiles_[r].m)
-        tiles_[r].injCredit = {true, vc};
+        tiles_[r].m->localCredit(vc);
     });
   }
 
@@ -180,18 +147,10 @@ public:
       std::copy_n(data, size, t.core->sram().begin() + address);
       return std::nullopt;
     }
-    for (uint32_t w = address / 8; w < (address + size + 7) / 8; ++w) {
-      uint64_t v = 0;
-      for (uint32_t j = 0; j < 8; ++j) {
-        const uint64_t a = uint64_t(w) * 8 + j;
-        const uint8_t b = a >= address && a < address + size ? data[a - address] : sram(t)[a];
-        v |= uint64_t(b) << (8 * j);
-      }
-      // RTL cores boot at the first cycle: host writes only before it.
-      if (started_)
-        return Error{"mixed mesh: host writes only before the first run"};
-      loaderEdge(t, Word{false, w, v});
-    }
+    // RTL cores boot at the first cycle: host writes only before it.
+    if (started_ && size)
+      return Error{"mixed mesh: host writes only before the first run"};
+    t.m->writeSram(address, data, size);
     return std::nullopt;
   }
   std::vector<uint8_t> readSram(uint32_t core) const {
@@ -201,8 +160,7 @@ public:
     if (!t.m)
       return t.core->sram();
     std::vector<uint8_t> v(chip_.sramBytes);
-    for (uint32_t a = 0; a < chip_.sramBytes; ++a)
-      v[a] = sram(t)[a];
+    t.m->readSram(0, v.data(), v.size());
     return v;
   }
   uint8_t coreState(uint32_t i) const {
@@ -220,10 +178,8 @@ public:
     if (t.whole)
       return release_ && release_->cores[i] ? t.whole->pc() + 1 : t.whole->pc();
     if (release_ && release_->cores[i])
-      return t.m->pc_o + 1;
-    if (t.rom.booting)
-      return t.rom.bootPc;
-    return t.m->pc_o;
+      return t.m->model().pc_o + 1;
+    return t.m->pc();
   }
 
   using Mode = RunMode;
@@ -277,7 +233,7 @@ public:
   uint8_t coreFault(uint32_t i) const {
     const Tile &t = tiles_[i];
     if (t.whole) return t.whole->faultCode();
-    return t.m ? uint8_t(t.m->fault_o) : uint8_t(t.core->faultCode());
+    return t.m ? t.m->faultCode() : uint8_t(t.core->faultCode());
   }
   /// emu::Core::describe() for model tiles; the same line from the RTL
   /// status outputs for RTL tiles (the mailbox of a blocked recv is not an
@@ -299,7 +255,7 @@ public:
       case 1: os << "blocked on outbound buffer"; break;
       case 2: {  // the model's blockMailbox_: the recv's immediate
         const uint32_t pc = corePc(i);
-        const auto *code = t.image < exe_.images.size() ? &exe_.images[t.image].code : nullptr;
+        const auto *code = image(t) < exe_.images.size() ? &exe_.images[image(t)].code : nullptr;
         std::optional<Instruction> inst;
         if (code && pc < code->size())
           inst = decode((*code)[pc]);
@@ -315,7 +271,7 @@ public:
     const uint32_t pc = corePc(i);
     os << " at pc " << pc << ": ";
     const std::vector<uint64_t> *code =
-        t.image < exe_.images.size() ? &exe_.images[t.image].code : nullptr;
+        image(t) < exe_.images.size() ? &exe_.images[image(t)].code : nullptr;
     if (!code || pc >= code->size()) {
       os << "<outside code of " << (code ? code->size() : 0) << " instructions>";
     } else if (auto inst = decode((*code)[pc])) {
@@ -327,29 +283,23 @@ public:
   }
 
 private:
-  using Word = LoaderWord;
   struct Tile {
     std::unique_ptr<WholeTile> whole;           // whole RTL tile, or
-    std::unique_ptr<CnModel> m;                 // RTL core + NI, or
+    std::unique_ptr<RtlCoreNi<CnModel>> m;      // RTL core + NI, or
     std::unique_ptr<emu::NetworkInterface> ni;  // the model's
     std::unique_ptr<emu::Core> core;
     bool live = false, faultSeen = false, bootAtStart = false;
-    // RTL: Local-port inputs for this cycle, packet being injected
-    LinkFlit ej;
-    LinkCredit injCredit;
-    uint64_t packetId = 0;
-    uint32_t seq = 0;
-    uint32_t bootPc = 0;  // RTL: entry of the image booted at load
-    BootRom rom;                        // RTL: a spawn boot in progress
-    size_t image = SIZE_MAX;  // RTL: the image last booted (status lines)
+    size_t image = SIZE_MAX;  // whole RTL tile: the image booted at load
   };
   struct Release {
     uint64_t cycle = 0;
     std::vector<uint8_t> cores;
   };
 
-  static uint8_t rtlState(const Tile &t) { return t.whole ? t.whole->state() : uint8_t(t.m->state_o); }
-  static uint8_t rtlBlock(const Tile &t) { return t.whole ? t.whole->blockReason() : uint8_t(t.m->block_o); }
+  static uint8_t rtlState(const Tile &t) { return t.whole ? t.whole->state() : t.m->state(); }
+  static uint8_t rtlBlock(const Tile &t) { return t.whole ? t.whole->blockReason() : t.m->blockReason(); }
+  /// The image an RTL tile last booted (status lines).
+  static size_t image(const Tile &t) { return t.m ? t.m->image() : t.image; }
   int neighbour(uint32_t i, uint8_t p) const {
     const uint32_t x = chip_.coreX(i), y = chip_.coreY(i);
     switch (p) {
@@ -361,31 +311,11 @@ private:
     }
   }
 
-  static auto &sram(Tile &t) { return t.m->rootp->xpu_tile_core_ni__DOT__u_core__DOT__sram_q; }
-  static const auto &sram(const Tile &t) { return t.m->rootp->xpu_tile_core_ni__DOT__u_core__DOT__sram_q; }
-
-
-  static void hostEdge(Tile &t) {
-    t.m->clk_i = 0;
-    t.m->eval();
-    t.m->clk_i = 1;
-    t.m->eval();
-    t.m->clk_i = 0;
-  }
-  static void loaderEdge(Tile &t, const Word &w) {
-    t.m->ld_we_i = 1;
-    t.m->ld_imem_i = w.imem;
-    t.m->ld_addr_i = w.addr;
-    t.m->ld_data_i = w.data;
-    hostEdge(t);
-    t.m->ld_we_i = 0;
-  }
-
   bool quiescent() const {
     if (!net_.quiescent())
       return false;
     for (const Tile &t : tiles_)
-      if (t.whole ? !t.whole->quiescent() : t.m ? !t.m->ni_quiescent_o : t.ni->outboundBusy())
+      if (t.whole ? !t.whole->quiescent() : t.m ? !t.m->niQuiescent() : t.ni->outboundBusy())
         return false;
     return true;
   }
@@ -397,13 +327,8 @@ private:
         if (tl.whole && tl.bootAtStart)
           tl.whole->bootLoadedImage();
       for (Tile &tl : tiles_)
-        if (tl.m && tl.bootAtStart) {
-          tl.m->boot_i = 1;
-          tl.m->boot_pc_i = tl.bootPc;
-          tl.m->boot_arg_i = 0;
-          hostEdge(tl);
-          tl.m->boot_i = 0;
-        }
+        if (tl.m)
+          tl.m->bootLoadedImage();
     }
     const uint64_t t = now_;
     const uint32_t n = uint32_t(tiles_.size());
@@ -434,53 +359,15 @@ private:
         net_.tickRouter(i, t);
         continue;
       }
-      CnModel &m = *tl.m;
-      m.clk_i = 0;
-      m.cycle_i = uint32_t(t);
-      m.timestep_i = barrier_.timestep();
-      m.bar_release_i = release_ && release_->cycle == t && release_->cores[i];
-      tl.rom.drive(m, t);
-      m.eval();
-      // NI -> router: injection and the ejection consume
-      const LinkFlit f = getFlitLink(m.inj_o.data());
-      if (f.valid) {
-        emu::Flit ef;
-        ef.data[0] = f.data;
-        ef.vc = f.vc;
-        ef.head = f.head;
-        ef.tail = f.tail;
-        if (f.head) {
-          tl.packetId = (uint64_t(i) << 40) | (uint64_t(1) << 39) | ++packetCount_;
-          tl.seq = 0;
-        }
-        ef.packetId = tl.packetId;
-        ef.seq = tl.seq++;
-        ef.createdCycle = t;
-        net_.inject(i, ef, t);
-      }
-      if (m.ej_credit_o & 8u)
-        net_.ejectPop(i, uint8_t(m.ej_credit_o & 7u), t);
-      arrived[i] = m.bar_arrive_o;
-      if (m.spawn_posted_o)
+      const CoreNiOutputs o = tl.m->drive(t, barrier_.timestep(),
+                                          release_ && release_->cycle == t && release_->cores[i]);
+      arrived[i] = o.barrierArrive;
+      if (o.spawnPosted)
         ++spawnsInFlight_;
-      if (m.spawn_consumed_o && spawnsInFlight_)
+      if (o.spawnConsumed && spawnsInFlight_)
         --spawnsInFlight_;
-      const bool spawnReq = m.spawn_req_o;
-      if (spawnReq) {
-        tl.rom.start(exe_.images[m.spawn_image_o], m.spawn_arg_o, t);
-        tl.image = m.spawn_image_o;
-      }
-      // router tick: its Local output / credit this cycle are the NI's inputs
-      tl.ej = {};
-      tl.injCredit = {};
       net_.tickRouter(i, t);
-      putFlitLink(m.ej_i.data(), 0, tl.ej);
-      m.inj_credit_i = tl.injCredit.valid ? uint8_t(8u | tl.injCredit.vc) : uint8_t(0);
-      m.clk_i = 1;
-      m.eval();
-      if (spawnReq)
-        for (uint32_t a = 0; a < chip_.sramBytes; ++a)
-          sram(tl)[a] = 0;
+      tl.m->edge(t);
     }
     // 3. whole RTL tiles: link inputs of t (every model router has ticked), edge
     for (Tile &tl : tiles_)
@@ -536,7 +423,7 @@ private:
       for (uint32_t i = 0; stuck && i < n; ++i) {
         const Tile &tl = tiles_[i];
         const uint8_t st = tl.m || tl.whole ? rtlState(tl) : uint8_t(tl.core->state());
-        stuck = st != 1 && !tl.rom.booting && !(tl.whole && tl.whole->booting());
+        stuck = st != 1 && !(tl.m && tl.m->booting()) && !(tl.whole && tl.whole->booting());
       }
       stuck = stuck && quiescent();
       if (!stuck)
@@ -557,7 +444,6 @@ private:
   std::optional<Release> release_;
   uint64_t now_ = 0;
   bool started_ = false;
-  uint64_t packetCount_ = 0;
   uint32_t spawnsInFlight_ = 0;
   uint32_t live_ = 0;
   bool newFault_ = false;

@@ -15,14 +15,10 @@
 // arrives (the adapter takes a link's flit in the cycle it is on the link).
 #pragma once
 
-#include "xpu/emu/Mesh.h"
-#include "xpu/emu/MeshTile.h"
-#include "xpu/emu/Network.h"
-#include "xpu/emu/Trace.h"
-#include "xpu/rtl/RtlTileStatus.h"
+#include "xpu/rtl/RtlMeshTile.h"
 #include "xpu/rtl/RtlWholeTile.h"
 
-#include <limits>
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,11 +38,11 @@ inline const std::vector<std::string_view> &rtlWholeUnavailable() {
 }
 
 /// `Model`: the Verilated xpu_tile of the mesh size (Vxpu_tile_2x2, ...).
-template <class Model> class RtlWholeMeshTile final : public emu::MeshTile {
+template <class Model> class RtlWholeMeshTile final : public RtlMeshTile {
 public:
   SC_HAS_PROCESS(RtlWholeMeshTile);
   RtlWholeMeshTile(sc_core::sc_module_name name, emu::Mesh &mesh, uint32_t id)
-      : MeshTile(name, mesh, id) {
+      : RtlMeshTile(name, mesh, id, "tile_busy") {
     wakeLead_ = 1;
     SC_METHOD(front);
     SC_METHOD(back);
@@ -54,31 +50,19 @@ public:
     dont_initialize();
   }
 
-  std::string_view implementation() const override { return "rtl"; }
-
   void reset(const ChipDescriptor &chip, emu::Network &network,
              emu::ChipServices &services) override {
-    chip_ = chip;
-    net_ = &network;
-    services_ = &services;
+    resetTile(chip, network, services);
     // The new network of this load: bind before any traffic.
     tile_ = std::make_unique<RtlWholeTile<Model>>(chip, id_, network);
     tile_->load(mesh_.executable());
-    clearWakes();
     lastDrive_ = kNever;
-    activations_ = 0;
-    live_ = faultSeen_ = bootPending_ = started_ = releasePending_ = connected_ = false;
-    wholePeer_ = false;
-    releaseCycle_ = 0;
+    bootPending_ = connected_ = wholePeer_ = false;
     image_ = SIZE_MAX;
-    coreStats_ = emu::CoreStats{};
-    stalls_ = {};
   }
   void deactivate() override {
     tile_.reset();
-    clearWakes();
-    live_ = false;
-    recorder_ = nullptr;
+    deactivateTile();
   }
   /// The adapter's load() wrote this core's policies.
   void setPolicy(uint32_t, MailboxPolicy, uint32_t) override {}
@@ -88,23 +72,7 @@ public:
     image_ = imageIndex;
     live_ = true;
   }
-  void releaseBarrier(uint64_t cycle) override {
-    releasePending_ = true;
-    releaseCycle_ = cycle;
-  }
 
-  emu::CoreState state() const override {
-    return releasePending_ ? emu::CoreState::Running : emu::CoreState(tile_->state());
-  }
-  uint32_t pc() const override { return releasePending_ ? tile_->pc() + 1 : tile_->pc(); }
-  sem::Fault faultCode() const override { return sem::Fault(tile_->faultCode()); }
-  bool live() const override { return live_; }
-  std::string describe() const override {
-    const ProgramImage *img =
-        image_ == SIZE_MAX ? nullptr : services_->image(uint32_t(image_));
-    return describeRtlCore(chip_, id_, state(), emu::BlockReason(tile_->blockReason()),
-                           faultCode(), pc(), img);
-  }
   std::string describeMailboxes() const override {
     if (tile_->quiescent())
       return "";
@@ -114,40 +82,27 @@ public:
   }
   /// Flits in the RTL router, NI or links count as the NI's part of arch.md 8.
   bool outboundBusy() const override { return !tile_->quiescent(); }
-
-  std::optional<Error> writeSram(uint32_t address, const uint8_t *data, size_t size) override {
-    if (started_ && size)
-      return Error{"RTL tile " + std::to_string(id_) +
-                   ": host SRAM writes only before the first run"};
-    if (size)
-      tile_->writeSram(address, data, size);
-    return std::nullopt;
-  }
   void readSram(uint32_t address, uint8_t *data, size_t size) const override {
     tile_->readSram(address, data, size);
   }
-
-  emu::TileCounters counters() const override {
-    emu::TileCounters c;
-    c.core = &coreStats_;
-    c.ni = &niStats_;
-    c.unavailable = rtlWholeUnavailable();
-    return c;
-  }
-  void trace(sc_core::sc_trace_file *tf) override {
-    tracing_ = true;
-    const std::string n = name();
-    sc_core::sc_trace(tf, traceState_, n + ".state");
-    sc_core::sc_trace(tf, tracePc_, n + ".pc");
-    sc_core::sc_trace(tf, traceBusy_, n + ".tile_busy");
-  }
-  void setTraceRecorder(emu::TraceRecorder *recorder) override { recorder_ = recorder; }
 
   /// Router protocol errors the RTL router reported (router_err_o).
   uint32_t routerErrors() const { return tile_ ? tile_->routerErrors() : 0; }
 
 private:
-  static constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+  uint8_t portState() const override { return tile_->state(); }
+  uint8_t portBlock() const override { return tile_->blockReason(); }
+  uint8_t portFault() const override { return tile_->faultCode(); }
+  uint32_t portPc() const override { return tile_->pc(); }
+  bool portBusy() const override { return !tile_->quiescent(); }
+  size_t lastImage() const override { return image_; }
+  void writePortSram(uint32_t address, const uint8_t *data, size_t size) override {
+    tile_->writeSram(address, data, size);
+  }
+  const emu::NiStats &niStats() const override { return niStats_; }
+  const std::vector<std::string_view> &unavailable() const override {
+    return rtlWholeUnavailable();
+  }
 
   /// Adjacent whole tiles of this load talk through the adapters' links.
   void connectNeighbours() {
@@ -189,8 +144,7 @@ private:
     wasBooting_ = tile_->booting();
     const emu::NetworkStats &s = net_->stats();
     netBefore_ = s.bufferWrites + s.flitHops;
-    const WholeTileOutputs out =
-        tile_->drive(now, services_->timestep(), releasePending_ && releaseCycle_ == now);
+    const WholeTileOutputs out = tile_->drive(now, services_->timestep(), releaseNow(now));
     arrived_ = out.barrierArrive;
     if (tile_->model().spawn_req_o) // the image being booted (status lines)
       image_ = tile_->model().spawn_image_o;
@@ -209,8 +163,6 @@ private:
     const uint64_t now = lastDrive_;
     tile_->receive(now);
     tile_->edge(now);
-    if (releasePending_ && releaseCycle_ == now)
-      releasePending_ = false;
     const auto st = emu::CoreState(tile_->state());
     const auto block = emu::BlockReason(tile_->blockReason());
     // Activity for the watchdog: an instruction issued (pc moved, halt or
@@ -220,9 +172,7 @@ private:
     if (tile_->pc() != pcBefore_ || arrived_ || s.bufferWrites + s.flitHops != netBefore_ ||
         (st != stateBefore_ && st != emu::CoreState::Blocked && st != emu::CoreState::Running))
       mesh_.noteActivity(now);
-    accountRtlCycle(coreStats_, stateBefore_, st, block, wasBooting_ || tile_->booting());
-    if (recorder_)
-      stalls_.update(*recorder_, id_, now, state(), block);
+    accountCycle(now, stateBefore_, st, block, wasBooting_ || tile_->booting());
     bookkeeping(st, block);
     // Work next cycle? Otherwise sleep until the network or barrier wakes us.
     // A tile with a whole RTL neighbour never sleeps: their direct link
@@ -241,52 +191,16 @@ private:
     }
   }
 
-  void bookkeeping(emu::CoreState st, emu::BlockReason block) {
-    const bool live = st == emu::CoreState::Running || st == emu::CoreState::Blocked;
-    if (live != live_) {
-      live_ = live;
-      mesh_.liveChanged(live);
-    }
-    if (st == emu::CoreState::Faulted) {
-      if (!faultSeen_) {
-        faultSeen_ = true;
-        mesh_.noteFault(id_);
-      }
-    } else {
-      faultSeen_ = false;
-    }
-    const bool atBarrier = st == emu::CoreState::Blocked && block == emu::BlockReason::Barrier;
-    if (mesh_.barrier().waiting(id_) && !atBarrier && !releasePending_) {
-      mesh_.barrierLeave(id_);
-      mesh_.requestCheck();
-    }
-    if (tracing_) {
-      traceState_ = unsigned(state());
-      tracePc_ = pc();
-      traceBusy_ = !tile_->quiescent();
-    }
-  }
-
   std::unique_ptr<RtlWholeTile<Model>> tile_;
   sc_core::sc_event late_;
-  ChipDescriptor chip_;
-  emu::Network *net_ = nullptr;
-  emu::ChipServices *services_ = nullptr;
   uint64_t lastDrive_ = kNever;
-  bool live_ = false, faultSeen_ = false, bootPending_ = false, started_ = false;
-  bool releasePending_ = false, connected_ = false, arrived_ = false, wasBooting_ = false;
+  bool bootPending_ = false, connected_ = false, arrived_ = false, wasBooting_ = false;
   bool wholePeer_ = false;
-  uint64_t releaseCycle_ = 0;
   size_t image_ = SIZE_MAX;
   uint32_t pcBefore_ = 0;
   emu::CoreState stateBefore_ = emu::CoreState::Idle;
   uint64_t netBefore_ = 0;
-  emu::CoreStats coreStats_;
   emu::NiStats niStats_; // nothing measurable: the NI's Local port is inside the RTL
-  emu::TraceRecorder *recorder_ = nullptr;
-  RtlStallTracer stalls_;
-  bool tracing_ = false;
-  unsigned traceState_ = 0, tracePc_ = 0, traceBusy_ = 0;
 };
 
 } // namespace xpu::rtl

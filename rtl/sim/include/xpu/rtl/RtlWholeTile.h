@@ -35,7 +35,8 @@
 #include "xpu/Multicast.h"
 #include "xpu/emu/Network.h"
 #include "xpu/rtl/BootRom.h"
-#include "xpu/rtl/PortBits.h"
+#include "xpu/rtl/FlitLink.h"
+#include "xpu/rtl/RtlHostPort.h"
 
 #include <array>
 #include <cstring>
@@ -127,72 +128,29 @@ public:
   void load(const Executable &exe) override {
     images_ = &exe.images;
     Model &m = *m_;
-    m.core_id_i = uint16_t(id_);
-    m.x_i = uint8_t(chip_.coreX(id_));
-    m.y_i = uint8_t(chip_.coreY(id_));
-    m.clk_i = 0;
-    m.rst_ni = 1;  // a real falling edge of the asynchronous reset
-    m.eval();
-    m.rst_ni = 0;
-    m.eval();
-    m.rst_ni = 1;
-    m.eval();
+    resetTile(m, chip_, id_);
     auto &s = sramRef();
     for (uint32_t a = 0; a < chip_.sramBytes; ++a) s[a] = 0;
-    m.image_count_i = uint32_t(exe.images.size());
-    uint64_t src = 0;
-    for (const MulticastGroup &g : exe.multicastGroups)
-      if (g.source == id_ && g.id < 64) src |= uint64_t(1) << g.id;
-    m.mc_source_i = src;
+    strapChipServices(m, exe, id_);
     const auto tables = buildMulticastTables(chip_, exe.multicastGroups, exe.multicastRoutes);
-    if (id_ < tables.size())
-      for (uint32_t g = 0; g < tables[id_].size(); ++g)
-        if (tables[id_][g]) {
-          m.mc_we_i = 1;
-          m.mc_addr_i = g;
-          m.mc_mask_i = tables[id_][g];
-          hostEdge();
-          m.mc_we_i = 0;
-        }
+    if (id_ < tables.size()) multicastTableEdges(m, tables[id_]);
     for (const MailboxConfig &c : exe.mailboxPolicies)
-      if (c.core == id_) {
-        m.policy_we_i = 1;
-        m.policy_idx_i = uint8_t(c.mailbox);
-        m.policy_i = uint8_t(c.policy);
-        hostEdge();
-        m.policy_we_i = 0;
-      }
+      if (c.core == id_)
+        policyEdge(m, c.mailbox, c.policy);
     bootImage_.reset();
     for (const CoreAssignment &a : exe.cores)
       if (a.core == id_) {
-        const ProgramImage &img = exe.images[a.image];
-        for (const LoaderWord &w : imageWords(img)) loaderEdge(w);
-        m.code_len_i = uint32_t(img.code.size());
+        loadImage(m, exe.images[a.image]);
         bootImage_ = a.image;
       }
   }
 
   void bootLoadedImage() override {
-    if (!bootImage_) return;
-    Model &m = *m_;
-    m.boot_i = 1;
-    m.boot_pc_i = (*images_)[*bootImage_].entry;
-    m.boot_arg_i = 0;
-    hostEdge();
-    m.boot_i = 0;
+    if (bootImage_) bootEdge(*m_, (*images_)[*bootImage_].entry);
   }
 
   void writeSram(uint32_t address, const uint8_t *data, size_t size) override {
-    const auto &s = sramRef();
-    for (uint32_t w = address / 8; w < uint32_t((uint64_t(address) + size + 7) / 8); ++w) {
-      uint64_t v = 0;
-      for (uint32_t j = 0; j < 8; ++j) {
-        const uint64_t a = uint64_t(w) * 8 + j;
-        const uint8_t b = a >= address && a < address + size ? data[a - address] : s[a];
-        v |= uint64_t(b) << (8 * j);
-      }
-      loaderEdge(LoaderWord{false, w, v});
-    }
+    writeSramWords(*m_, sramRef(), address, data, size);
   }
   void readSram(uint32_t address, uint8_t *data, size_t size) const override {
     const auto &s = sramRef();
@@ -234,14 +192,7 @@ public:
         toPeers_.credit[p] = co;
         continue;
       }
-      if (f.valid) {
-        emu::Flit ef;
-        ef.data[0] = f.data;
-        ef.vc = f.vc;
-        ef.head = f.head;
-        ef.tail = f.tail;
-        net_.externalFlit(id_, p, ef, now);
-      }
+      if (f.valid) net_.externalFlit(id_, p, emuFlitOf(f), now);
       if (c.valid) net_.externalCredit(id_, p, c.vc, now);
     }
     WholeTileOutputs out;
@@ -269,7 +220,7 @@ public:
         c = o.credit[opposite(p)];
       } else if (hasNeighbour(p)) {
         emu::Flit ef;
-        if (net_.takeExternalFlit(id_, p, now, ef)) f = {true, ef.head, ef.tail, ef.vc, ef.data[0]};
+        if (net_.takeExternalFlit(id_, p, now, ef)) f = linkFlitOf(ef);
         uint8_t vc = 0;
         if (net_.takeExternalCredit(id_, p, now, vc)) c = {true, vc};
       }
@@ -332,23 +283,6 @@ private:
 
   auto &sramRef() { return m_->rootp->xpu_tile__DOT__u_cn__DOT__u_core__DOT__sram_q; }
   const auto &sramRef() const { return m_->rootp->xpu_tile__DOT__u_cn__DOT__u_core__DOT__sram_q; }
-
-  void hostEdge() {
-    m_->clk_i = 0;
-    m_->eval();
-    m_->clk_i = 1;
-    m_->eval();
-    m_->clk_i = 0;
-  }
-  void loaderEdge(const LoaderWord &w) {
-    Model &m = *m_;
-    m.ld_we_i = 1;
-    m.ld_imem_i = w.imem;
-    m.ld_addr_i = w.addr;
-    m.ld_data_i = w.data;
-    hostEdge();
-    m.ld_we_i = 0;
-  }
 
   // Tile link ports are indexed router port - 1 (East, West, North, South).
   LinkFlit outFlit(uint8_t p) const {
