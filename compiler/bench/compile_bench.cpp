@@ -4,7 +4,7 @@
 // 1M-neuron model; placement cost against its lower bound (docs/mapping.md).
 //
 //   compile_bench [--only NAME] [--skip-full] [--place greedy|anneal] [--seed N] [--iterations N]
-//                 [--no-multilevel] [--ml-moves N] [--ml-runs N] [--refine-temp T] [--balance W]
+//                 [--no-multilevel] [--ml-moves N] [--ml-runs N] [--refine-temp T] [--start-temp T] [--balance W]
 #include "compiler/lib/Driver/Driver.h"
 #include "xpu/compiler/Xorshift.h"
 #include "xpu/compiler/Mapping.h"
@@ -167,10 +167,11 @@ int main(int argc, char **argv) {
     else if (a == "--ml-moves" && i + 1 < argc) place.multilevelMovesPerCluster = uint32_t(std::stoul(argv[++i]));
     else if (a == "--ml-runs" && i + 1 < argc) place.multilevelRuns = uint32_t(std::stoul(argv[++i]));
     else if (a == "--refine-temp" && i + 1 < argc) place.refineTemperature = std::stod(argv[++i]);
+    else if (a == "--start-temp" && i + 1 < argc) place.startTemperature = std::stod(argv[++i]);
     else if (a == "--balance" && i + 1 < argc) place.balanceWeight = std::stod(argv[++i]);
     else {
       std::fprintf(stderr, "usage: compile_bench [--only NAME] [--skip-full] [--place greedy|anneal] [--seed N] [--iterations N]\n"
-                           "       [--no-multilevel] [--ml-moves N] [--ml-runs N] [--refine-temp T] [--balance W]\n");
+                           "       [--no-multilevel] [--ml-moves N] [--ml-runs N] [--refine-temp T] [--start-temp T] [--balance W]\n");
       return 2;
     }
   }

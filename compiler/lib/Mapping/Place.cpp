@@ -293,16 +293,16 @@ public:
 
   /// tempScale: the start temperature relative to the mean uphill delta;
   /// window0: the initial move window (cores).
-  void run(uint64_t iterations, double tempScale = 1.0, double window0 = 3.0) {
+  void run(uint64_t iterations, double tempScale, double window0) {
     const uint32_t n = uint32_t(coreOf_.size());
     const uint32_t usable = chip_.numCores() - o_.spareCores;
     if (n == 0 || t_.edges.empty() || usable < 2) return;
     std::vector<uint32_t> best = coreOf_;
     double bestObj = objective();
-    // Initial temperature: the mean uphill delta of a sample of moves (an
-    // average worsening move is taken with p = 1/e), cooled geometrically to
-    // 1e-4 of it. Starting that hot costs nothing in quality: the best
-    // placement seen is kept.
+    // Initial temperature: tempScale x the mean uphill delta of a sample of
+    // moves, cooled geometrically to 1e-4 of that mean. At tempScale 1 a
+    // large graph melts and ~200 moves per partition cannot freeze it back
+    // (longer runs ended worse), so callers pass 0.2 or less (PlaceOptions).
     // From a greedy start, local moves are the useful ones: the window
     // starts small and then follows the acceptance rate.
     const double maxWindow = std::max(chip_.width, chip_.height);
@@ -344,12 +344,22 @@ public:
     // The best placement seen at the end of a temperature step; the greedy
     // start unless annealing found a strictly better one.
     coreOf_ = best;
+    resync();
   }
 
 private:
   struct Change {
     uint32_t part, from, to;
   };
+
+  /// Recomputes occupants, loads and costs from coreOf_.
+  void resync() {
+    std::fill(occupant_.begin(), occupant_.end(), ~0u);
+    for (uint32_t p = 0; p < coreOf_.size(); ++p) occupant_[coreOf_[p]] = p;
+    load_ = loadsOf(t_, chip_, coreOf_);
+    hop_ = hopCost(t_, chip_, coreOf_);
+    squares_ = sumSquares(load_);
+  }
 
   /// Applies a random move, sets its objective delta; undo() or commit() next.
   bool propose(double window, uint32_t usable, double &delta) {
@@ -803,10 +813,12 @@ std::optional<Error> placePartitions(const ActorGraph &g, const ChipDescriptor &
       objectiveOf(greedyCost, sumSquares(loadsOf(t, chip, cores)), opts.balanceWeight, t.maxPairBytes);
   uint64_t moves = 0, accepted = 0;
   if (opts.strategy == PlaceStrategy::Anneal) {
-    // Start from the multilevel placement when its objective beats greedy's,
-    // then refine it at a low temperature; else anneal the greedy one.
-    double tempScale = 1.0, window0 = 3.0;
-    // Best of multilevelRuns runs (own streams of the seed).
+    // Start from the best of the multilevel runs (own streams of the seed)
+    // when its objective beats greedy's, and refine it cold; else anneal the
+    // greedy placement from startTemperature. The runs differ in how the
+    // coarse levels lay the graph out, which decides most of the final cost
+    // (docs/mapping.md "Seeds").
+    bool fromMultilevel = false;
     double bestObj = greedyObj;
     for (uint32_t run = 0; opts.multilevel && run < opts.multilevelRuns; ++run) {
       std::vector<uint32_t> ml = Multilevel(chip, t, opts, run).run();
@@ -816,14 +828,15 @@ std::optional<Error> placePartitions(const ActorGraph &g, const ChipDescriptor &
       if (obj < bestObj) {
         bestObj = obj;
         cores = std::move(ml);
-        tempScale = opts.refineTemperature, window0 = 2.0;
+        fromMultilevel = true;
       }
     }
     Annealer a(chip, t, cores, opts);
     const uint64_t n = parts.size();
-    // From a multilevel start the (cold) refinement needs half the moves.
-    const uint64_t perPart = tempScale < 1.0 ? 100 : 200;
-    a.run(opts.iterations ? opts.iterations : std::clamp<uint64_t>(perPart * n, 20'000, 4'000'000), tempScale, window0);
+    // From a multilevel start the cold refinement needs about a third of the moves.
+    const uint64_t perPart = fromMultilevel ? 70 : 200;
+    a.run(opts.iterations ? opts.iterations : std::clamp<uint64_t>(perPart * n, 20'000, 4'000'000),
+          fromMultilevel ? opts.refineTemperature : opts.startTemperature, fromMultilevel ? 2.0 : 3.0);
     cores = a.cores();
     moves = a.moves;
     accepted = a.accepted;
