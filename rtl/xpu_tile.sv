@@ -23,7 +23,10 @@
 //    requests in flight (a chip is not finished while one flies);
 //  - status: the model's run state, halted, faulted, and quiescent (router
 //    buffers, NI outbound, reassembly and ejection buffers empty: the
-//    barrier's network condition, arch.md 8).
+//    barrier's network condition, arch.md 8);
+//  - statistics: the core's retire_o / retire_pc_o (the instruction issued
+//    this cycle: emu::CoreStats instructions and by_class) and the NI's
+//    dropped counters per policy (emu::NiStats dropped).
 module xpu_tile #(
   parameter int unsigned MeshWidth       = 4,
   parameter int unsigned MeshHeight      = 4,
@@ -92,7 +95,13 @@ module xpu_tile #(
   output logic [3:0]                   fault_o,
   output logic [31:0]                  pc_o,
   output logic                         quiescent_o,
-  output logic [3:0]                   router_err_o
+  output logic [3:0]                   router_err_o,
+  // statistics (xpu_tile_core_ni: instructions / by_class, NiStats dropped)
+  output logic                         retire_o,
+  output logic [31:0]                  retire_pc_o,
+  output logic [31:0]                  dropped_newest_o,
+  output logic [31:0]                  dropped_oldest_o,
+  output logic [31:0]                  dropped_error_o
 );
 
   // The xpu_pkg names used below (yosys 0.23 reads no package imports).
@@ -144,7 +153,8 @@ module xpu_tile #(
     .bar_arrive_o, .bar_release_i, .timestep_i,
     .spawn_req_o, .spawn_image_o, .spawn_arg_o, .spawn_posted_o, .spawn_consumed_o,
     .state_o, .block_o, .halted_o, .faulted_o, .fault_o, .pc_o,
-    .ni_quiescent_o(ni_quiescent)
+    .ni_quiescent_o(ni_quiescent),
+    .retire_o, .retire_pc_o, .dropped_newest_o, .dropped_oldest_o, .dropped_error_o
   );
 
   // Router buffer occupancy: every flit pushed into an input buffer frees

@@ -4,7 +4,8 @@
 // connects this module's Local port to a router of the C++ network model.
 // Ports and timing: as xpu_tile (identity, host port without the multicast
 // table, chip services, spawn, status) plus the NI's Local port (xpu_ni:
-// inj_o / inj_credit_i / ej_i / ej_credit_o).
+// inj_o / inj_credit_i / ej_i / ej_credit_o), and the statistics outputs
+// of xpu_core (retire_o / retire_pc_o) and xpu_ni (dropped_*_o).
 module xpu_tile_core_ni #(
   parameter int unsigned MeshWidth       = 4,
   parameter int unsigned MeshHeight      = 4,
@@ -60,7 +61,13 @@ module xpu_tile_core_ni #(
   output logic                         faulted_o,
   output logic [3:0]                   fault_o,
   output logic [31:0]                  pc_o,
-  output logic                         ni_quiescent_o  // the NI's part of arch.md 8's condition
+  output logic                         ni_quiescent_o, // the NI's part of arch.md 8's condition
+  // statistics (emu::CoreStats instructions / by_class, emu::NiStats dropped)
+  output logic                         retire_o,       // the instruction at retire_pc_o issued
+  output logic [31:0]                  retire_pc_o,
+  output logic [31:0]                  dropped_newest_o,
+  output logic [31:0]                  dropped_oldest_o,
+  output logic [31:0]                  dropped_error_o
 );
 
   localparam logic [2:0] StIdle = 3'd0, StRun = 3'd1, StHalted = 3'd3, StFaulted = 3'd4;
@@ -81,11 +88,9 @@ module xpu_tile_core_ni #(
   logic [2:0]                    core_state;
   logic [1:0]                    core_block;
 
-  // Observation-only outputs of the submodules (statistics, debug).
+  // Debug outputs of the core: the cycle accounting follows from state_o.
   /* verilator lint_off UNUSEDSIGNAL */
-  logic [31:0] dropped_newest, dropped_oldest, dropped_error;
-  logic        core_busy, core_seq_busy, core_retire;
-  logic [31:0] core_retire_pc;
+  logic        core_busy, core_seq_busy;
   /* verilator lint_on UNUSEDSIGNAL */
 
   xpu_ni #(
@@ -104,8 +109,7 @@ module xpu_tile_core_ni #(
     .ni_fault_o(ni_fault), .ni_fault_code_o(ni_fault_code),
     .spawn_valid_o(ni_spawn_valid), .spawn_image_o(ni_spawn_image), .spawn_arg_o(ni_spawn_arg),
     .quiescent_o(ni_quiescent_o),
-    .dropped_newest_o(dropped_newest), .dropped_oldest_o(dropped_oldest),
-    .dropped_error_o(dropped_error)
+    .dropped_newest_o, .dropped_oldest_o, .dropped_error_o
   );
 
   xpu_core #(
@@ -128,7 +132,7 @@ module xpu_tile_core_ni #(
     .ni_fault_i(ni_fault), .ni_fault_code_i(ni_fault_code),
     .state_o(core_state), .block_o(core_block), .fault_o, .pc_o,
     .busy_o(core_busy), .seq_busy_o(core_seq_busy),
-    .retire_o(core_retire), .retire_pc_o(core_retire_pc)
+    .retire_o, .retire_pc_o
   );
 
   // ------------------------------------------------------------ spawn boot

@@ -27,6 +27,7 @@
 #include "xpu/rtl/BootRom.h"
 #include "xpu/rtl/FlitLink.h"
 #include "xpu/rtl/RtlHostPort.h"
+#include "xpu/rtl/RtlTileStatus.h"
 
 #include <algorithm>
 #include <array>
@@ -143,6 +144,9 @@ public:
       ++niStats_.flitsReceived;
       out.flitMoved = true;
     }
+    if (m.retire_o)
+      countRetire(retireStats_, image_ == SIZE_MAX ? nullptr : services_.image(uint32_t(image_)),
+                  m.retire_pc_o);
     out.barrierArrive = m.bar_arrive_o;
     out.spawnPosted = m.spawn_posted_o;
     out.spawnConsumed = m.spawn_consumed_o;
@@ -170,6 +174,7 @@ public:
     m.inj_credit_i = injCredit_.valid ? uint8_t(8u | injCredit_.vc) : uint8_t(0);
     m.clk_i = 1;
     m.eval();
+    readDropped(niStats_, m);
     if (spawnReq_) { // the boot's SRAM clear (docs/rtl.md "The boot ROM is the host")
       auto &s = sram();
       for (uint32_t a = 0; a < chip_.sramBytes; ++a)
@@ -189,6 +194,9 @@ public:
   /// The image last booted (status lines), SIZE_MAX before any.
   size_t image() const { return image_; }
   const emu::NiStats &niStats() const { return niStats_; }
+  /// The counters of retired instructions (countRetire); the cycle
+  /// accounting is the owner's (accountRtlCycle).
+  const emu::CoreStats &retireStats() const { return retireStats_; }
   void setTraceRecorder(emu::TraceRecorder *recorder) { recorder_ = recorder; }
 
 private:
@@ -210,6 +218,7 @@ private:
   LinkCredit injCredit_;
   std::array<bool, 8> rxMessage_{}; // [vc] the packet being consumed is a message
   emu::NiStats niStats_;
+  emu::CoreStats retireStats_;
   emu::TraceRecorder *recorder_ = nullptr;
 };
 

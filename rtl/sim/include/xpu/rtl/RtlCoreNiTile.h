@@ -96,6 +96,9 @@ private:
     cn_->writeSram(address, data, size);
   }
   const emu::NiStats &niStats() const override { return cn_ ? cn_->niStats() : noNiStats_; }
+  const emu::CoreStats &retireStats() const override {
+    return cn_ ? cn_->retireStats() : noCoreStats_;
+  }
   const std::vector<std::string_view> &unavailable() const override {
     return rtlCoreNiUnavailable();
   }
@@ -175,6 +178,7 @@ private:
   std::unique_ptr<RtlCoreNi<Model>> cn_;
   uint64_t lastStep_ = kNever;
   emu::NiStats noNiStats_; // before the first load
+  emu::CoreStats noCoreStats_;
 };
 
 } // namespace xpu::rtl

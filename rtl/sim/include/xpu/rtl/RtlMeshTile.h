@@ -63,7 +63,11 @@ public:
   // ---- observation ----
   emu::TileCounters counters() const override {
     emu::TileCounters c;
-    c.core = &coreStats_;
+    // The adapter's retire counters with this tile's cycle accounting.
+    counted_ = retireStats();
+    counted_.busyCycles = coreStats_.busyCycles;
+    counted_.stallCycles = coreStats_.stallCycles;
+    c.core = &counted_;
     c.ni = &niStats();
     c.unavailable = unavailable();
     return c;
@@ -89,6 +93,7 @@ protected:
   virtual size_t lastImage() const = 0;   // the image last booted, SIZE_MAX if none
   virtual void writePortSram(uint32_t address, const uint8_t *data, size_t size) = 0;
   virtual const emu::NiStats &niStats() const = 0;
+  virtual const emu::CoreStats &retireStats() const = 0;  // instructions, by_class, messages
   virtual const std::vector<std::string_view> &unavailable() const = 0;
 
   /// The shared part of MeshTile::reset (the adapter is the tile's).
@@ -164,6 +169,7 @@ protected:
 private:
   std::string busyTrace_;
   RtlStallTracer stalls_;
+  mutable emu::CoreStats counted_;  // counters()'s view
   bool tracing_ = false;
   unsigned traceState_ = 0, tracePc_ = 0, traceBusy_ = 0;
 };

@@ -9,26 +9,56 @@
 #include "xpu/Isa.h"
 #include "xpu/Semantics.h"
 #include "xpu/emu/Core.h"
+#include "xpu/emu/NetworkInterface.h"
 #include "xpu/emu/Trace.h"
 
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace xpu::rtl {
 
-/// Statistics keys an RTL core + NI tile cannot measure: the tile's ports
-/// carry no instruction or message counters (xpu_core's retire_o / busy_o
-/// and the NI's dropped counters end inside xpu_tile_core_ni), and energy
-/// is computed from them.
+/// Statistics keys an RTL core + NI tile cannot measure: the SRAM, vector
+/// and neuron counters need operand values the tile's ports do not carry,
+/// energy is computed from them, and delivered messages and rejected spawns
+/// are not counted by the RTL NI. Instructions, by_class and messages
+/// sent / received follow from retire_o / retire_pc_o (countRetire), the
+/// dropped totals from the NI's dropped_*_o (readDropped).
 inline const std::vector<std::string_view> &rtlCoreNiUnavailable() {
   static const std::vector<std::string_view> keys = {
-      "instructions",      "by_class",          "sram_read_bytes", "sram_write_bytes",
-      "vector_macs",       "neuron_updates",    "messages_sent",   "messages_received",
+      "sram_read_bytes",    "sram_write_bytes", "vector_macs", "neuron_updates",
       "messages_delivered", "spawn_rejected",   "energy_pj"};
   return keys;
+}
+
+/// emu::Core::complete's counters for the instruction xpu_core retired
+/// (retire_o) at `pc` of `image`, the image the core last booted:
+/// instructions and by_class, plus messages_sent for a send / mcast and
+/// messages_received for a recv (the model counts both when they complete;
+/// a spawn is no message).
+inline void countRetire(emu::CoreStats &s, const ProgramImage *image, uint32_t pc) {
+  const std::optional<Instruction> inst =
+      image && pc < image->code.size() ? decode(image->code[pc]) : std::nullopt;
+  if (!inst) // retire_o never rises for an illegal or out-of-code fetch (a fault)
+    throw std::logic_error("RTL core retired pc " + std::to_string(pc) +
+                           " which is no instruction of its image");
+  ++s.instructions;
+  ++s.byClass[size_t(info(inst->op).cls)];
+  if (inst->op == Opcode::Send || inst->op == Opcode::Mcast)
+    ++s.messagesSent;
+  else if (inst->op == Opcode::Recv)
+    ++s.messagesReceived;
+}
+
+/// NiStats::dropped from the NI's counters (dropped_newest_o, ...), read
+/// after an edge.
+template <class Model> void readDropped(emu::NiStats &n, const Model &m) {
+  n.dropped[size_t(MailboxPolicy::DropNewest)] = m.dropped_newest_o;
+  n.dropped[size_t(MailboxPolicy::DropOldest)] = m.dropped_oldest_o;
+  n.dropped[size_t(MailboxPolicy::Error)] = m.dropped_error_o;
 }
 
 /// emu::Core::describe()'s line from the status outputs; the mailbox of a

@@ -99,7 +99,10 @@ private:
   void writePortSram(uint32_t address, const uint8_t *data, size_t size) override {
     tile_->writeSram(address, data, size);
   }
-  const emu::NiStats &niStats() const override { return niStats_; }
+  const emu::NiStats &niStats() const override { return tile_ ? tile_->niStats() : noNiStats_; }
+  const emu::CoreStats &retireStats() const override {
+    return tile_ ? tile_->retireStats() : noCoreStats_;
+  }
   const std::vector<std::string_view> &unavailable() const override {
     return rtlWholeUnavailable();
   }
@@ -200,7 +203,10 @@ private:
   uint32_t pcBefore_ = 0;
   emu::CoreState stateBefore_ = emu::CoreState::Idle;
   uint64_t netBefore_ = 0;
-  emu::NiStats niStats_; // nothing measurable: the NI's Local port is inside the RTL
+  // Before the first load. The adapter's NiStats hold the dropped counters
+  // only: the NI's Local port is inside the RTL.
+  emu::NiStats noNiStats_;
+  emu::CoreStats noCoreStats_;
 };
 
 } // namespace xpu::rtl

@@ -37,6 +37,7 @@
 #include "xpu/rtl/BootRom.h"
 #include "xpu/rtl/FlitLink.h"
 #include "xpu/rtl/RtlHostPort.h"
+#include "xpu/rtl/RtlTileStatus.h"
 
 #include <array>
 #include <cstring>
@@ -94,6 +95,11 @@ public:
   virtual bool quiescent() const = 0;
   virtual uint32_t routerErrors() const = 0;
   virtual uint32_t id() const = 0;
+  // ---- statistics ----
+  /// Retired instructions (countRetire); the cycle accounting is the owner's.
+  virtual const emu::CoreStats &retireStats() const = 0;
+  /// The NI's dropped counters (readDropped); the Local port is inside.
+  virtual const emu::NiStats &niStats() const = 0;
 
 protected:
   // Link outputs of this tile towards RTL neighbours as they reach them
@@ -138,10 +144,13 @@ public:
       if (c.core == id_)
         policyEdge(m, c.mailbox, c.policy);
     bootImage_.reset();
+    image_.reset();
+    retireStats_ = {};
+    niStats_ = {};
     for (const CoreAssignment &a : exe.cores)
       if (a.core == id_) {
         loadImage(m, exe.images[a.image]);
-        bootImage_ = a.image;
+        bootImage_ = image_ = a.image;
       }
   }
 
@@ -195,6 +204,8 @@ public:
       if (f.valid) net_.externalFlit(id_, p, emuFlitOf(f), now);
       if (c.valid) net_.externalCredit(id_, p, c.vc, now);
     }
+    if (m.retire_o)
+      countRetire(retireStats_, image_ ? &(*images_)[*image_] : nullptr, m.retire_pc_o);
     WholeTileOutputs out;
     out.barrierArrive = m.bar_arrive_o;
     out.spawnPosted = m.spawn_posted_o;
@@ -205,6 +216,7 @@ public:
         throw std::logic_error("RTL tile " + std::to_string(id_) + ": spawn of image " +
                                std::to_string(m.spawn_image_o) + " which does not exist");
       rom_.start((*images_)[m.spawn_image_o], m.spawn_arg_o, now);
+      image_ = m.spawn_image_o;
     }
     return out;
   }
@@ -232,6 +244,7 @@ public:
   void edge(uint64_t) override {
     m_->clk_i = 1;
     m_->eval();
+    readDropped(niStats_, *m_);
     if (spawnReq_) {  // the boot ROM's SRAM clear (docs/rtl.md "The boot ROM is the host")
       auto &s = sramRef();
       for (uint32_t a = 0; a < chip_.sramBytes; ++a) s[a] = 0;
@@ -260,6 +273,8 @@ public:
     return true;
   }
   uint32_t routerErrors() const override { return m_->router_err_o; }
+  const emu::CoreStats &retireStats() const override { return retireStats_; }
+  const emu::NiStats &niStats() const override { return niStats_; }
 
 private:
   struct Pipe {
@@ -310,6 +325,9 @@ private:
   std::unique_ptr<Model> m_;
   const std::vector<ProgramImage> *images_ = nullptr;
   std::optional<size_t> bootImage_;
+  std::optional<size_t> image_;  // the image last booted (retire_pc_o's code)
+  emu::CoreStats retireStats_;
+  emu::NiStats niStats_;
   BootRom rom_;
   bool spawnReq_ = false;
   std::array<WholeTile *, 5> peer_{};
