@@ -863,15 +863,15 @@ struct Network::Impl {
     const PacketHeader h = unpackHeader(f.data[0]);
     if (!h.mcast) return 1;
     uint32_t copies = 0;
-    std::vector<uint32_t> todo{r};
-    for (uint32_t steps = 0; !todo.empty() && steps <= N; ++steps) {  // a tree: N routers at most
-      const uint32_t x = todo.back();
-      todo.pop_back();
+    std::vector<uint32_t> frontier{r};
+    for (uint32_t steps = 0; !frontier.empty() && steps <= N; ++steps) {  // a tree: N routers at most
+      const uint32_t x = frontier.back();
+      frontier.pop_back();
       const uint8_t mask = h.dest < tables[x].size() ? tables[x][h.dest] : 0;
       for (uint32_t p = 0; p < kNumPorts; ++p) {
         if (!((mask >> p) & 1)) continue;
         if (p == kLocal) ++copies;
-        else if (routers[x].neighbor[p] >= 0) todo.push_back(uint32_t(routers[x].neighbor[p]));
+        else if (routers[x].neighbor[p] >= 0) frontier.push_back(uint32_t(routers[x].neighbor[p]));
       }
     }
     return copies;

@@ -12,7 +12,7 @@
 namespace xpu::emu {
 namespace {
 
-struct StubServices : ChipServices {
+struct CountingServices : ChipServices {
   uint32_t barriers = 0;
   void arriveBarrier(uint32_t, uint64_t) override { ++barriers; }
   uint32_t timestep() const override { return 0; }
@@ -105,7 +105,7 @@ TEST(Packetise, SpawnAndMulticastHeads) {
 /// Two tiles on a 2x1 mesh, driven cycle by cycle without SystemC.
 struct Pair {
   ChipDescriptor chip;
-  StubServices services;
+  CountingServices services;
   std::unique_ptr<Network> net;
   std::unique_ptr<NetworkInterface> a, b;
   std::unique_ptr<Core> coreB;

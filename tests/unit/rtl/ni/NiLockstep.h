@@ -150,7 +150,7 @@ struct NiDivergence {
 };
 
 /// The chip-level services the model NI calls: spawn lookups are recorded.
-class StubServices final : public emu::ChipServices {
+class RecordingServices final : public emu::ChipServices {
 public:
   void arriveBarrier(uint32_t, uint64_t) override {}
   uint32_t timestep() const override { return 0; }
@@ -825,7 +825,7 @@ private:
   ChipDescriptor chip_;
   uint32_t V_, F_, MB_, dut_;
   emu::Network net_;
-  StubServices svc_;
+  RecordingServices svc_;
   std::unique_ptr<emu::NetworkInterface> ni_;
   std::unique_ptr<emu::Core> core_;
   std::mt19937_64 rng_;
