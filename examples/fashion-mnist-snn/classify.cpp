@@ -6,6 +6,9 @@
 // and on the emulator, spikes, cycles and energy per inference.
 #include "SnnModel.h"
 
+#include "../fashion-mnist/ClassifyCompile.h"
+#include "../fashion-mnist/ClassifyOptions.h"
+
 #include "compiler/lib/Driver/Driver.h"
 
 #include "xpu/ChipDescriptor.h"
@@ -13,12 +16,13 @@
 #include "xpu/emu/EmulatorBackend.h"
 #include "xpu/emu/Report.h"
 
+#include "../common/ExampleArgs.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -65,26 +69,14 @@ is reloaded before every image so that each inference starts from zero state.
   -h, --help                   show this help
 )";
 
-int usageError(const std::string &msg) {
-  std::cerr << "fmnist-snn-classify: error: " << msg << " (see --help)\n";
-  return 2;
-}
+int usageError(const std::string &msg) { return xpu::examples::usageError("fmnist-snn-classify", msg); }
 
 int fail(const std::string &msg) {
   std::cerr << msg << "\n";
   return 1;
 }
 
-bool parseUnsigned(const char *s, uint32_t &out) {
-  if (!*s || std::strspn(s, "0123456789") != std::strlen(s) || std::strlen(s) > 9) return false;
-  out = uint32_t(std::stoul(s));
-  return true;
-}
-
-std::string directoryOf(const std::string &path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
+using xpu::examples::parseUnsigned;
 
 /// An emulator backend wrapped in a Device; `trace` records a timeline.
 std::unique_ptr<xpu::Device> openEmulator(bool trace, xpu::emu::EmulatorBackend *&backendOut) {
@@ -98,43 +90,25 @@ std::unique_ptr<xpu::Device> openEmulator(bool trace, xpu::emu::EmulatorBackend 
 } // namespace
 
 int main(int argc, char **argv) {
-  std::string modelPath = "snn/model.json", annPath, chipPath = XPU_DEFAULT_CHIP, dataDir = fmnist::kDefaultDataDir;
-  std::string statsPath, heatmapPrefix, tracePath;
-  uint32_t images = 300, first = 0, steps = 8, maxElements = 8, progress = 50;
-  bool mappingReport = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "-h" || a == "--help") {
-      std::cout << kUsage;
-      return 0;
-    }
-    if (a == "--mapping-report") {
-      mappingReport = true;
-      continue;
-    }
-    if (i + 1 >= argc) return usageError(a.rfind("--", 0) == 0 ? a + " needs a value" : "unexpected '" + a + "'");
-    const char *v = argv[++i];
-    bool ok = true;
-    if (a == "--model") modelPath = v;
-    else if (a == "--ann") annPath = v;
-    else if (a == "--chip") chipPath = v;
-    else if (a == "--data") dataDir = v;
-    else if (a == "--stats") statsPath = v;
-    else if (a == "--heatmap") heatmapPrefix = v;
-    else if (a == "--trace") tracePath = v;
-    else if (a == "--images") ok = parseUnsigned(v, images) && images > 0;
-    else if (a == "--first") ok = parseUnsigned(v, first);
-    else if (a == "--steps") ok = parseUnsigned(v, steps) && steps > 0 && steps <= 4096;
-    else if (a == "--max-elements-per-core") ok = parseUnsigned(v, maxElements);
-    else if (a == "--progress") ok = parseUnsigned(v, progress);
-    else return usageError("unknown option '" + a + "'");
-    if (!ok) return usageError("bad value '" + std::string(v) + "' for " + a);
-  }
-  const std::string modelDir = directoryOf(modelPath);
-  if (statsPath.empty()) statsPath = modelDir + "/snn-stats.json";
+  fmnist::ClassifyOptions opt;
+  opt.modelPath = "snn/model.json";
+  opt.chipPath = XPU_DEFAULT_CHIP;
+  std::string annPath;
+  uint32_t steps = 8;
+  const xpu::examples::CommandLine commandLine{
+      "fmnist-snn-classify", kUsage, {{"--mapping-report", &opt.mappingReport}}, {}};
+  auto onValue = [&](const std::string &a, const char *v) -> std::optional<bool> {
+    if (a == "--ann") annPath = v;
+    else if (a == "--steps") return parseUnsigned(v, steps) && steps > 0 && steps <= 4096;
+    else return opt.take(a, v);
+    return true;
+  };
+  if (auto exitCode = xpu::examples::parseCommandLine(argc, argv, commandLine, onValue)) return *exitCode;
+  const std::string modelDir = opt.modelDir();
+  if (opt.statsPath.empty()) opt.statsPath = modelDir + "/snn-stats.json";
 
   // The SNN and its interface.
-  auto graph = xpu::graph::loadActorGraph(modelPath);
+  auto graph = xpu::graph::loadActorGraph(opt.modelPath);
   if (!graph) return fail(graph.error().message);
   {
     using xpu::graph::ActorKind;
@@ -151,7 +125,7 @@ int main(int argc, char **argv) {
               graph->actors[membrane->actor].outType == DType::I32 && hidden &&
               graph->actors[hidden->actor].outType == DType::I8;
     if (!ok)
-      return fail(modelPath + ": error: expected an input '" + fmnist::snn::kInput +
+      return fail(opt.modelPath + ": error: expected an input '" + fmnist::snn::kInput +
                   "' of at least 784 elements, an i32 output '" + fmnist::snn::kMembraneOutput +
                   "' of 10 elements and an i8 output '" + fmnist::snn::kHiddenOutput +
                   "' (fmnist-snn-convert writes them)");
@@ -184,30 +158,21 @@ int main(int argc, char **argv) {
   }
 
   std::string error;
-  auto test = fmnist::loadSplit(dataDir, "t10k", error);
+  auto test = fmnist::loadSplit(opt.dataDir, "t10k", error);
   if (!test) return fail(error);
-  if (first >= test->count) return usageError("--first " + std::to_string(first) + " is beyond the test set");
-  images = std::min(images, test->count - first);
+  if (opt.first >= test->count) return usageError("--first " + std::to_string(opt.first) + " is beyond the test set");
+  opt.images = std::min(opt.images, test->count - opt.first);
 
-  auto chip = xpu::loadChipDescriptor(chipPath);
+  auto chip = xpu::loadChipDescriptor(opt.chipPath);
   if (!chip) return fail(chip.error().message);
-  xpu::driver::CompileOptions options;
-  options.maxElementsPerCore = maxElements;
-  options.mappingReport = mappingReport;
-  options.sourceName = modelPath;
-  auto t0 = std::chrono::steady_clock::now();
-  auto compiled = xpu::driver::compileGraph(*graph, *chip, options);
-  if (!compiled) return fail(compiled.error().message);
-  double compileSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (mappingReport) std::cout << compiled->mappingReport;
-  std::printf("compiled %s for %s (%ux%u, %.0f MHz), max %u elements per core, in %.2f s\n", modelPath.c_str(),
-              chip->name.c_str(), chip->width, chip->height, chip->clockMhz, maxElements, compileSeconds);
+  auto compiled = fmnist::compileClassifier(*graph, *chip, opt);
+  if (!compiled) return 1;
 
   xpu::emu::EmulatorBackend *emulator = nullptr;
-  std::unique_ptr<xpu::Device> device = openEmulator(!tracePath.empty(), emulator);
+  std::unique_ptr<xpu::Device> device = openEmulator(!opt.tracePath.empty(), emulator);
 
-  std::printf("classifying test images %u..%u on the emulator, %u barrier timesteps each\n", first,
-              first + images - 1, steps);
+  std::printf("classifying test images %u..%u on the emulator, %u barrier timesteps each\n", opt.first,
+              opt.first + opt.images - 1, steps);
   std::fflush(stdout);
   uint32_t emuCorrect = 0, refCorrect = 0, floatCorrect = 0, int8Correct = 0, equal = 0;
   uint64_t inputSpikes = 0, cycles = 0, minCycles = UINT64_MAX, maxCycles = 0;
@@ -221,8 +186,8 @@ int main(int argc, char **argv) {
   std::optional<xpu::graph::ReferenceExecutor> annReference;
   if (annGraph) annReference.emplace(*annGraph);
   auto run0 = std::chrono::steady_clock::now();
-  for (uint32_t n = 0; n < images; ++n) {
-    const uint32_t index = first + n;
+  for (uint32_t n = 0; n < opt.images; ++n) {
+    const uint32_t index = opt.first + n;
     const uint8_t *image = test->image(index);
     const uint32_t label = test->labels[index];
     uint64_t imageInputSpikes = 0;
@@ -279,29 +244,29 @@ int main(int argc, char **argv) {
       firstStats = stats;
       for (const auto &core : stats["cores"])
         if (core.value("instructions", uint64_t(0)) > 0) ++activeCores;
-      if (!tracePath.empty()) {
-        std::ofstream f(tracePath);
+      if (!opt.tracePath.empty()) {
+        std::ofstream f(opt.tracePath);
         f << emulator->traceJson().dump() << "\n";
-        if (!f) return fail(tracePath + ": error: cannot write");
+        if (!f) return fail(opt.tracePath + ": error: cannot write");
         std::printf("timeline of the first image (%u steps) written to %s (open it in ui.perfetto.dev)\n", steps,
-                    tracePath.c_str());
+                    opt.tracePath.c_str());
         // The rest runs without recording (the mesh is elaborated once per
         // process; a new backend reuses it at its first load).
         device.reset();
         device = openEmulator(false, emulator);
       }
     }
-    if (progress && ((n + 1) % progress == 0 || n + 1 == images)) {
+    if (opt.progress && ((n + 1) % opt.progress == 0 || n + 1 == opt.images)) {
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - run0).count();
-      std::printf("  %u/%u images: emulator %u correct, reference %u correct, %u equal; %.1f s\n", n + 1, images,
+      std::printf("  %u/%u images: emulator %u correct, reference %u correct, %u equal; %.1f s\n", n + 1, opt.images,
                   emuCorrect, refCorrect, equal, secs);
       std::fflush(stdout);
     }
   }
   double runSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - run0).count();
 
-  auto pct = [&](uint32_t c) { return 100.0 * c / images; };
-  const double perImage = 1.0 / images;
+  auto pct = [&](uint32_t c) { return 100.0 * c / opt.images; };
+  const double perImage = 1.0 / opt.images;
   uint64_t spikingSpikes = 0;
   for (const auto &[name, count] : layerSpikes) spikingSpikes += count;
   const double hiddenPerImage = double(layerSpikes[fmnist::snn::kHiddenOutput]) * perImage;
@@ -320,7 +285,7 @@ int main(int argc, char **argv) {
                 pct(floatCorrect), pct(int8Correct));
   std::printf("SNN, T = %u steps: emulator accuracy %.2f%% = reference accuracy %.2f%%: %u/%u images equal at "
               "every step\n",
-              steps, pct(emuCorrect), pct(refCorrect), equal, images);
+              steps, pct(emuCorrect), pct(refCorrect), equal, opt.images);
   std::printf("spikes per inference %.1f: input %.1f (host-encoded), hidden %.1f (emulator); synaptic events %.0f\n",
               inputPerImage + double(spikingSpikes) * perImage, inputPerImage, hiddenPerImage, synapticEvents);
   std::printf("cycles per inference %.1f (min %llu, max %llu; %.1f per step) on %u active cores; latency %.3f us at "
@@ -339,9 +304,9 @@ int main(int argc, char **argv) {
   }
 
   nlohmann::ordered_json out = {
-      {"model", modelPath},
-      {"first_test_image", first},
-      {"images", images},
+      {"model", opt.modelPath},
+      {"first_test_image", opt.first},
+      {"images", opt.images},
       {"steps", steps},
       {"emulator_accuracy", emuCorrect * perImage},
       {"reference_accuracy", refCorrect * perImage},
@@ -362,30 +327,30 @@ int main(int argc, char **argv) {
   }
   for (const auto &[k, v] : energyBreakdown) out["energy_pj_breakdown_per_inference"][k] = v * perImage;
   {
-    std::ofstream f(statsPath);
+    std::ofstream f(opt.statsPath);
     f << out.dump(2) << "\n";
-    if (!f) return fail(statsPath + ": error: cannot write");
+    if (!f) return fail(opt.statsPath + ": error: cannot write");
   }
-  if (!heatmapPrefix.empty()) {
+  if (!opt.heatmapPrefix.empty()) {
     const bool ok =
-        xpu::emu::writeTextFile(heatmapPrefix + ".links.svg",
+        xpu::emu::writeTextFile(opt.heatmapPrefix + ".links.svg",
                                 xpu::emu::linkHeatMap(chip->width, chip->height,
                                                       xpu::emu::linkUtilisationFromJson(firstStats),
                                                       "Fashion-MNIST SNN (one inference): link utilisation",
                                                       "flits/cycle")) &&
-        xpu::emu::writeTextFile(heatmapPrefix + ".cores.svg",
+        xpu::emu::writeTextFile(opt.heatmapPrefix + ".cores.svg",
                                 xpu::emu::coreHeatMaps(chip->width, chip->height,
                                                        xpu::emu::corePanelsFromStats(firstStats),
                                                        "Fashion-MNIST SNN (one inference): cores"));
-    if (!ok) return fail(heatmapPrefix + ": error: cannot write the heat maps");
-    std::printf("heat maps of the first inference written to %s.links.svg and %s.cores.svg\n", heatmapPrefix.c_str(),
-                heatmapPrefix.c_str());
+    if (!ok) return fail(opt.heatmapPrefix + ": error: cannot write the heat maps");
+    std::printf("heat maps of the first inference written to %s.links.svg and %s.cores.svg\n",
+                opt.heatmapPrefix.c_str(), opt.heatmapPrefix.c_str());
   }
-  std::printf("emulated %u images x %u steps in %.1f s (%.0f simulated cycles/s); statistics written to %s\n", images,
-              steps, runSeconds, double(cycles) / std::max(runSeconds, 1e-9), statsPath.c_str());
-  if (equal != images)
+  std::printf("emulated %u images x %u steps in %.1f s (%.0f simulated cycles/s); statistics written to %s\n",
+              opt.images, steps, runSeconds, double(cycles) / std::max(runSeconds, 1e-9), opt.statsPath.c_str());
+  if (equal != opt.images)
     return fail("fmnist-snn-classify: error: the emulator differs from the reference executor on " +
-                std::to_string(images - equal) + " of " + std::to_string(images) + " images; first: " +
+                std::to_string(opt.images - equal) + " of " + std::to_string(opt.images) + " images; first: " +
                 firstDifference);
   return 0;
 }

@@ -9,13 +9,14 @@
 #include "xpu/compiler/Npy.h"
 #include "xpu/compiler/ReferenceExecutor.h"
 
+#include "../common/ExampleArgs.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -58,16 +59,9 @@ power-of-two number of timesteps up to --steps, next to the ANN's.
 constexpr uint32_t kIn = fmnist::kPixels, kHiddenSize = fmnist::snn::kHiddenSize, kOut = fmnist::kClasses;
 using fmnist::snn::Ann;
 
-bool parseUnsigned(const char *s, uint32_t &out) {
-  if (!*s || std::strspn(s, "0123456789") != std::strlen(s) || std::strlen(s) > 9) return false;
-  out = uint32_t(std::stoul(s));
-  return true;
-}
+using xpu::examples::parseUnsigned;
 
-int usageError(const std::string &msg) {
-  std::cerr << "fmnist-snn-convert: error: " << msg << " (see --help)\n";
-  return 2;
-}
+int usageError(const std::string &msg) { return xpu::examples::usageError("fmnist-snn-convert", msg); }
 
 int fail(const std::string &msg) {
   std::cerr << msg << "\n";
@@ -81,14 +75,7 @@ int main(int argc, char **argv) {
   uint32_t calibImages = 10000, evalImages = 1000, first = 0, maxSteps = 64;
   double percentile = 97;
   uint32_t prime = 1;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "-h" || a == "--help") {
-      std::cout << kUsage;
-      return 0;
-    }
-    if (i + 1 >= argc) return usageError(a.rfind("--", 0) == 0 ? a + " needs a value" : "unexpected '" + a + "'");
-    const char *v = argv[++i];
+  auto onValue = [&](const std::string &a, const char *v) -> std::optional<bool> {
     bool ok = true;
     if (a == "--ann") annDir = v;
     else if (a == "--out") outDir = v;
@@ -102,9 +89,11 @@ int main(int argc, char **argv) {
       char *end = nullptr;
       percentile = std::strtod(v, &end);
       ok = end && *end == 0 && percentile >= 0 && percentile <= 100;
-    } else return usageError("unknown option '" + a + "'");
-    if (!ok) return usageError("bad value '" + std::string(v) + "' for " + a);
-  }
+    } else return std::nullopt;
+    return ok;
+  };
+  if (auto exitCode = xpu::examples::parseCommandLine(argc, argv, {"fmnist-snn-convert", kUsage, {}, {}}, onValue))
+    return *exitCode;
 
   // The ANN: fmnist-train's actor graph (image -> fc1 requantised -> fc2).
   const std::string annPath = annDir + "/model.json";

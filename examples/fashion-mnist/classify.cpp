@@ -3,6 +3,8 @@
 // (one image per timestep) and checks every image's logits against the
 // golden reference executor, bit for bit; reports accuracy, cycles, latency
 // and energy per image.
+#include "ClassifyCompile.h"
+#include "ClassifyOptions.h"
 #include "FashionMnist.h"
 
 #include "compiler/lib/Driver/Driver.h"
@@ -12,12 +14,13 @@
 #include "xpu/emu/EmulatorBackend.h"
 #include "xpu/emu/Report.h"
 
+#include "../common/ExampleArgs.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -57,59 +60,24 @@ logits of every image to equal the reference executor's (exit 1 otherwise).
   -h, --help                   show this help
 )";
 
-int usageError(const std::string &msg) {
-  std::cerr << "fmnist-classify: error: " << msg << " (see --help)\n";
-  return 2;
-}
+int usageError(const std::string &msg) { return xpu::examples::usageError("fmnist-classify", msg); }
 
-bool parseUnsigned(const char *s, uint32_t &out) {
-  if (!*s || std::strspn(s, "0123456789") != std::strlen(s) || std::strlen(s) > 9) return false;
-  out = uint32_t(std::stoul(s));
-  return true;
-}
-
-std::string directoryOf(const std::string &path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
+using xpu::examples::parseUnsigned;
 
 } // namespace
 
 int main(int argc, char **argv) {
-  std::string modelPath = "model.json", chipPath = XPU_DEFAULT_CHIP, dataDir = fmnist::kDefaultDataDir, statsPath;
-  std::string heatmapPrefix, tracePath;
-  uint32_t images = 300, first = 0, maxElements = 8, progress = 50;
-  bool mappingReport = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "-h" || a == "--help") {
-      std::cout << kUsage;
-      return 0;
-    }
-    if (a == "--mapping-report") {
-      mappingReport = true;
-      continue;
-    }
-    if (i + 1 >= argc) return usageError(a.rfind("--", 0) == 0 ? a + " needs a value" : "unexpected '" + a + "'");
-    const char *v = argv[++i];
-    bool ok = true;
-    if (a == "--model") modelPath = v;
-    else if (a == "--chip") chipPath = v;
-    else if (a == "--data") dataDir = v;
-    else if (a == "--stats") statsPath = v;
-    else if (a == "--heatmap") heatmapPrefix = v;
-    else if (a == "--trace") tracePath = v;
-    else if (a == "--images") ok = parseUnsigned(v, images) && images > 0;
-    else if (a == "--first") ok = parseUnsigned(v, first);
-    else if (a == "--max-elements-per-core") ok = parseUnsigned(v, maxElements);
-    else if (a == "--progress") ok = parseUnsigned(v, progress);
-    else return usageError("unknown option '" + a + "'");
-    if (!ok) return usageError("bad value '" + std::string(v) + "' for " + a);
-  }
-  if (statsPath.empty()) statsPath = directoryOf(modelPath) + "/stats.json";
+  fmnist::ClassifyOptions opt;
+  opt.modelPath = "model.json";
+  opt.chipPath = XPU_DEFAULT_CHIP;
+  const xpu::examples::CommandLine commandLine{
+      "fmnist-classify", kUsage, {{"--mapping-report", &opt.mappingReport}}, {}};
+  auto onValue = [&](const std::string &a, const char *v) { return opt.take(a, v); };
+  if (auto exitCode = xpu::examples::parseCommandLine(argc, argv, commandLine, onValue)) return *exitCode;
+  if (opt.statsPath.empty()) opt.statsPath = opt.modelDir() + "/stats.json";
 
   // The model and its interface.
-  auto graph = xpu::graph::loadActorGraph(modelPath);
+  auto graph = xpu::graph::loadActorGraph(opt.modelPath);
   if (!graph) {
     std::cerr << graph.error().message << "\n";
     return 1;
@@ -123,44 +91,32 @@ int main(int argc, char **argv) {
   shapeOk = shapeOk && logitsOutput && graph->actors[logitsOutput->actor].outSize == fmnist::kClasses &&
             graph->actors[logitsOutput->actor].outType == xpu::graph::DType::I32;
   if (!shapeOk) {
-    std::cerr << modelPath << ": error: expected an input 'image' of " << fmnist::kPixels
+    std::cerr << opt.modelPath << ": error: expected an input 'image' of " << fmnist::kPixels
               << " elements and an i32 output 'logits' of " << fmnist::kClasses << " elements (fmnist-train writes it)\n";
     return 1;
   }
 
   std::string error;
-  auto test = fmnist::loadSplit(dataDir, "t10k", error);
+  auto test = fmnist::loadSplit(opt.dataDir, "t10k", error);
   if (!test) {
     std::cerr << error << "\n";
     return 1;
   }
-  if (first >= test->count) return usageError("--first " + std::to_string(first) + " is beyond the test set");
-  images = std::min(images, test->count - first);
+  if (opt.first >= test->count) return usageError("--first " + std::to_string(opt.first) + " is beyond the test set");
+  opt.images = std::min(opt.images, test->count - opt.first);
 
-  auto chip = xpu::loadChipDescriptor(chipPath);
+  auto chip = xpu::loadChipDescriptor(opt.chipPath);
   if (!chip) {
     std::cerr << chip.error().message << "\n";
     return 1;
   }
-  xpu::driver::CompileOptions options;
-  options.maxElementsPerCore = maxElements;
-  options.mappingReport = mappingReport;
-  options.sourceName = modelPath;
-  auto t0 = std::chrono::steady_clock::now();
-  auto compiled = xpu::driver::compileGraph(*graph, *chip, options);
-  if (!compiled) {
-    std::cerr << compiled.error().message << "\n";
-    return 1;
-  }
-  double compileSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (mappingReport) std::cout << compiled->mappingReport;
-  std::printf("compiled %s for %s (%ux%u, %.0f MHz), max %u elements per core, in %.2f s\n", modelPath.c_str(),
-              chip->name.c_str(), chip->width, chip->height, chip->clockMhz, maxElements, compileSeconds);
+  auto compiled = fmnist::compileClassifier(*graph, *chip, opt);
+  if (!compiled) return 1;
 
   // The emulator backend directly (not through the registry) so that a
   // timeline can be recorded.
   xpu::emu::EmulatorOptions emuOptions;
-  if (!tracePath.empty()) {
+  if (!opt.tracePath.empty()) {
     xpu::emu::TraceOptions to;
     to.endCycle = 2 * 1600; // about the first two images
     emuOptions.trace = to;
@@ -174,15 +130,16 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  std::printf("classifying test images %u..%u on the emulator, one per timestep\n", first, first + images - 1);
+  std::printf("classifying test images %u..%u on the emulator, one per timestep\n", opt.first,
+              opt.first + opt.images - 1);
   std::fflush(stdout);
   xpu::graph::ReferenceExecutor reference(*graph);
   uint32_t emuCorrect = 0, refCorrect = 0, equal = 0;
   uint64_t minCycles = UINT64_MAX, maxCycles = 0;
   std::string firstDifference;
   auto run0 = std::chrono::steady_clock::now();
-  for (uint32_t n = 0; n < images; ++n) {
-    const uint32_t index = first + n;
+  for (uint32_t n = 0; n < opt.images; ++n) {
+    const uint32_t index = opt.first + n;
     std::vector<xpu::graph::Values> step(1);
     std::vector<int32_t> &pixels = step[0]["image"];
     for (uint32_t i = 0; i < fmnist::kPixels; ++i) pixels.push_back(fmnist::quantisePixel(test->image(index)[i]));
@@ -212,10 +169,10 @@ int main(int argc, char **argv) {
       firstDifference = "test image " + std::to_string(index) + ": " +
                         (diff.empty() ? "class " + std::to_string(emuClass) + ", reference " + std::to_string(refClass)
                                       : diff);
-    if (progress && ((n + 1) % progress == 0 || n + 1 == images)) {
+    if (opt.progress && ((n + 1) % opt.progress == 0 || n + 1 == opt.images)) {
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - run0).count();
       std::printf("  %u/%u images: emulator %u correct, reference %u correct, %u equal; %llu cycles; %.1f s\n", n + 1,
-                  images, emuCorrect, refCorrect, equal, (unsigned long long)device->cycle(), secs);
+                  opt.images, emuCorrect, refCorrect, equal, (unsigned long long)device->cycle(), secs);
       std::fflush(stdout);
     }
   }
@@ -223,10 +180,10 @@ int main(int argc, char **argv) {
 
   nlohmann::json stats = device->stats();
   {
-    std::ofstream f(statsPath);
+    std::ofstream f(opt.statsPath);
     f << stats.dump(2) << "\n";
     if (!f) {
-      std::cerr << statsPath << ": error: cannot write\n";
+      std::cerr << opt.statsPath << ": error: cannot write\n";
       return 1;
     }
   }
@@ -234,44 +191,45 @@ int main(int argc, char **argv) {
   for (const auto &core : stats["cores"])
     if (core.value("instructions", uint64_t(0)) > 0) ++activeCores;
   const double totalCycles = double(device->cycle());
-  const double cyclesPerImage = totalCycles / images;
+  const double cyclesPerImage = totalCycles / opt.images;
   const double energyPj = stats["energy_pj"].value("total", 0.0);
 
-  std::printf("emulator accuracy %.2f%% = reference accuracy %.2f%%: %u/%u images equal\n", 100.0 * emuCorrect / images,
-              100.0 * refCorrect / images, equal, images);
+  std::printf("emulator accuracy %.2f%% = reference accuracy %.2f%%: %u/%u images equal\n",
+              100.0 * emuCorrect / opt.images, 100.0 * refCorrect / opt.images, equal, opt.images);
   std::printf("cycles per image %.1f (min %llu, max %llu) on %u active cores; latency %.3f us at %.0f MHz\n",
               cyclesPerImage, (unsigned long long)minCycles, (unsigned long long)maxCycles, activeCores,
               cyclesPerImage / chip->clockMhz, chip->clockMhz);
-  std::printf("energy per image %.1f nJ (%.0f pJ total)\n", energyPj / images / 1000.0, energyPj);
-  if (!heatmapPrefix.empty()) {
+  std::printf("energy per image %.1f nJ (%.0f pJ total)\n", energyPj / opt.images / 1000.0, energyPj);
+  if (!opt.heatmapPrefix.empty()) {
     const bool ok =
-        xpu::emu::writeTextFile(heatmapPrefix + ".links.svg",
+        xpu::emu::writeTextFile(opt.heatmapPrefix + ".links.svg",
                                 xpu::emu::linkHeatMap(chip->width, chip->height,
                                                       xpu::emu::linkUtilisationFromJson(stats),
                                                       "Fashion-MNIST: link utilisation", "flits/cycle")) &&
-        xpu::emu::writeTextFile(heatmapPrefix + ".cores.svg",
+        xpu::emu::writeTextFile(opt.heatmapPrefix + ".cores.svg",
                                 xpu::emu::coreHeatMaps(chip->width, chip->height,
                                                        xpu::emu::corePanelsFromStats(stats), "Fashion-MNIST: cores"));
     if (!ok) {
-      std::cerr << heatmapPrefix << ": error: cannot write the heat maps\n";
+      std::cerr << opt.heatmapPrefix << ": error: cannot write the heat maps\n";
       return 1;
     }
-    std::printf("heat maps written to %s.links.svg and %s.cores.svg\n", heatmapPrefix.c_str(), heatmapPrefix.c_str());
+    std::printf("heat maps written to %s.links.svg and %s.cores.svg\n", opt.heatmapPrefix.c_str(),
+                opt.heatmapPrefix.c_str());
   }
-  if (!tracePath.empty()) {
-    std::ofstream f(tracePath);
+  if (!opt.tracePath.empty()) {
+    std::ofstream f(opt.tracePath);
     f << emulator->traceJson().dump() << "\n";
     if (!f) {
-      std::cerr << tracePath << ": error: cannot write\n";
+      std::cerr << opt.tracePath << ": error: cannot write\n";
       return 1;
     }
-    std::printf("timeline of the first two images written to %s (open it in ui.perfetto.dev)\n", tracePath.c_str());
+    std::printf("timeline of the first two images written to %s (open it in ui.perfetto.dev)\n", opt.tracePath.c_str());
   }
-  std::printf("emulated %u images in %.1f s (%.0f simulated cycles/s); statistics written to %s\n", images, runSeconds,
-              totalCycles / std::max(runSeconds, 1e-9), statsPath.c_str());
-  if (equal != images) {
-    std::cerr << "fmnist-classify: error: the emulator differs from the reference executor on " << images - equal
-              << " of " << images << " images; first: " << firstDifference << "\n";
+  std::printf("emulated %u images in %.1f s (%.0f simulated cycles/s); statistics written to %s\n", opt.images,
+              runSeconds, totalCycles / std::max(runSeconds, 1e-9), opt.statsPath.c_str());
+  if (equal != opt.images) {
+    std::cerr << "fmnist-classify: error: the emulator differs from the reference executor on " << opt.images - equal
+              << " of " << opt.images << " images; first: " << firstDifference << "\n";
     return 1;
   }
   return 0;

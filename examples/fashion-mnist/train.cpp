@@ -12,13 +12,14 @@
 #include "xpu/compiler/Npy.h"
 #include "xpu/compiler/ReferenceExecutor.h"
 
+#include "../common/ExampleArgs.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -296,16 +297,7 @@ std::optional<std::string> writeModel(const QuantModel &q, const std::string &di
   return std::nullopt;
 }
 
-bool parseUnsigned(const char *s, uint32_t &out) {
-  if (!*s || std::strspn(s, "0123456789") != std::strlen(s) || std::strlen(s) > 9) return false;
-  out = uint32_t(std::stoul(s));
-  return true;
-}
-
-int usageError(const std::string &msg) {
-  std::cerr << "fmnist-train: error: " << msg << " (see --help)\n";
-  return 2;
-}
+using xpu::examples::parseUnsigned;
 
 } // namespace
 
@@ -313,14 +305,7 @@ int main(int argc, char **argv) {
   std::string dataDir = fmnist::kDefaultDataDir, outDir = ".";
   uint32_t epochs = 8, trainImages = 60000, batch = 32, seed = 1, calibImages = 10000;
   double lr = 1e-3, percentile = 99.99;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "-h" || a == "--help") {
-      std::cout << kUsage;
-      return 0;
-    }
-    if (i + 1 >= argc) return usageError(a.rfind("--", 0) == 0 ? a + " needs a value" : "unexpected '" + a + "'");
-    const char *v = argv[++i];
+  auto onValue = [&](const std::string &a, const char *v) -> std::optional<bool> {
     bool ok = true;
     if (a == "--data") dataDir = v;
     else if (a == "--out") outDir = v;
@@ -334,9 +319,11 @@ int main(int argc, char **argv) {
       double d = std::strtod(v, &end);
       ok = end && *end == 0 && d > 0 && (a == "--lr" || d <= 100);
       (a == "--lr" ? lr : percentile) = d;
-    } else return usageError("unknown option '" + a + "'");
-    if (!ok) return usageError("bad value '" + std::string(v) + "' for " + a);
-  }
+    } else return std::nullopt;
+    return ok;
+  };
+  if (auto exitCode = xpu::examples::parseCommandLine(argc, argv, {"fmnist-train", kUsage, {}, {}}, onValue))
+    return *exitCode;
 
   std::string error;
   auto trainSet = fmnist::loadSplit(dataDir, "train", error);

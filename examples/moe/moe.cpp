@@ -18,6 +18,9 @@
 #include "xpu/emu/Report.h"
 #include "xpu/emu/Svg.h"
 
+#include "../common/ExampleArgs.h"
+#include "../common/ExampleCompile.h"
+#include "../common/ExampleRun.h"
 #include "../common/ExampleSetup.h"
 
 #include <nlohmann/json.hpp>
@@ -26,7 +29,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -79,22 +81,9 @@ top-k routing on the same tokens.
   -h, --help           show this help
 )";
 
-int usageError(const std::string &msg) {
-  std::cerr << "moe-experts: error: " << msg << " (see --help)\n";
-  return 2;
-}
-
-bool parseUnsigned(const char *s, uint32_t &out) {
-  if (!*s || std::strspn(s, "0123456789") != std::strlen(s) || std::strlen(s) > 9) return false;
-  out = uint32_t(std::stoul(s));
-  return true;
-}
-
-bool parseDouble(const char *s, double &out) {
-  char *end = nullptr;
-  out = std::strtod(s, &end);
-  return *s && end && !*end && std::isfinite(out);
-}
+int usageError(const std::string &msg) { return xpu::examples::usageError("moe-experts", msg); }
+using xpu::examples::parseDouble;
+using xpu::examples::parseUnsigned;
 
 std::string fmt(double v, int decimals = 1) {
   char buf[64];
@@ -331,21 +320,11 @@ int main(int argc, char **argv) {
   std::string chipPath = XPU_DEFAULT_CHIP, outDir = "moe-out", routingArg = "both";
   uint32_t progress = 4;
   bool mappingReport = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "-h" || a == "--help") {
-      std::cout << kUsage;
-      return 0;
-    }
-    if (a == "--mapping-report") {
-      mappingReport = true;
-      continue;
-    }
-    static const std::vector<std::string> kValueOptions = {"--chip", "--out-dir", "--routing", "--batches", "--tokens", "--experts", "--dim", "--out", "--capacity", "--k", "--skew", "--seed", "--progress"};
-    if (std::find(kValueOptions.begin(), kValueOptions.end(), a) == kValueOptions.end())
-      return usageError(a.rfind("-", 0) == 0 ? "unknown option '" + a + "'" : "unexpected argument '" + a + "'");
-    if (i + 1 >= argc) return usageError(a + " needs a value");
-    const char *v = argv[++i];
+  const xpu::examples::CommandLine commandLine{
+      "moe-experts", kUsage, {{"--mapping-report", &mappingReport}},
+      {"--chip", "--out-dir", "--routing", "--batches", "--tokens", "--experts", "--dim", "--out", "--capacity", "--k",
+       "--skew", "--seed", "--progress"}};
+  auto onValue = [&](const std::string &a, const char *v) -> std::optional<bool> {
     bool ok = true;
     if (a == "--chip") chipPath = v;
     else if (a == "--out-dir") outDir = v;
@@ -362,9 +341,10 @@ int main(int argc, char **argv) {
     else if (a == "--skew") ok = parseDouble(v, cfg.skew) && cfg.skew >= 0;
     else if (a == "--seed") ok = parseUnsigned(v, cfg.seed);
     else if (a == "--progress") ok = parseUnsigned(v, progress);
-    else return usageError("unknown option '" + a + "'");
-    if (!ok) return usageError("bad value '" + std::string(v) + "' for " + a);
-  }
+    else return std::nullopt;
+    return ok;
+  };
+  if (auto exitCode = xpu::examples::parseCommandLine(argc, argv, commandLine, onValue)) return *exitCode;
   if (cfg.k > cfg.experts) return usageError("--k " + std::to_string(cfg.k) + " is more than the experts");
   if (!cfg.capacity) cfg.capacity = std::max<uint32_t>(1, cfg.tokens * cfg.k / cfg.experts);
   if (cfg.capacity > cfg.tokens) return usageError("--capacity is more than the tokens per batch");
@@ -397,49 +377,29 @@ int main(int argc, char **argv) {
   for (MoeRouting routing : routings) {
     const char *name = routingName(routing);
     const xpu::graph::ActorGraph graph = makeGraph(cfg, data, routing);
-    if (auto err = xpu::graph::validateActorGraph(graph)) {
-      std::cerr << "moe-experts: error: " << err->message << "\n";
-      return 1;
-    }
-    {
-      std::ofstream f(outDir + "/model." + name + ".json");
-      f << xpu::graph::actorGraphToJson(graph) << "\n";
-    }
     xpu::driver::CompileOptions options;
     options.mappingReport = mappingReport;
     options.sourceName = std::string("moe-") + name;
-    auto t0 = std::chrono::steady_clock::now();
-    auto compiled = xpu::driver::compileGraph(graph, *chip, options);
-    if (!compiled) {
-      std::cerr << compiled.error().message << "\n";
-      return 1;
-    }
-    if (mappingReport) std::cout << compiled->mappingReport;
+    double compileSeconds = 0;
+    auto compiled = xpu::examples::compileModel("moe-experts", graph, xpu::graph::actorGraphToJson(graph),
+                                                outDir + "/model." + name + ".json", *chip, options, compileSeconds);
+    if (!compiled) return 1;
     // Cores of the router and of every expert, from the images' names
     // ("moe" and "moe.e<i>").
+    const xpu::examples::ImageCores coreOf(*compiled->exe);
     RunResult res;
     res.routing = routing;
-    res.expertCores.assign(cfg.experts, UINT32_MAX);
-    for (const xpu::CoreAssignment &ca : compiled->exe->cores) {
-      const std::string &image = compiled->exe->images[ca.image].name;
-      if (image == "moe") res.routerCore = ca.core;
-      else if (image.rfind("moe.e", 0) == 0) res.expertCores[std::stoul(image.substr(5))] = ca.core;
-    }
+    res.routerCore = coreOf("moe", 0);
+    for (uint32_t e = 0; e < cfg.experts; ++e) res.expertCores.push_back(coreOf("moe.e" + std::to_string(e)));
     std::printf("\n== %s routing: compiled for %s (%ux%u) in %.2f s; router on core %u, experts on cores", name,
-                chip->name.c_str(), chip->width, chip->height,
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), res.routerCore);
+                chip->name.c_str(), chip->width, chip->height, compileSeconds, res.routerCore);
     for (uint32_t core : res.expertCores) std::printf(" %u", core);
     std::printf("\n");
     std::fflush(stdout);
 
-    // SystemC elaborates once per process: the second routing reuses the
-    // mesh (same size), the device is rebuilt.
-    std::optional<xpu::Device> device;
-    device.emplace(std::make_unique<xpu::emu::EmulatorBackend>());
-    if (auto err = device->load(*compiled->exe)) {
-      std::cerr << err->message << "\n";
-      return 1;
-    }
+    // The second routing reuses the mesh (same size) on a new device.
+    const std::unique_ptr<xpu::Device> device = xpu::examples::loadOnEmulator(*compiled->exe);
+    if (!device) return 1;
     xpu::graph::ReferenceExecutor reference(graph);
     res.acceptedAvg.assign(cfg.experts, 0);
     res.wantedAvg.assign(cfg.experts, 0);
@@ -458,17 +418,9 @@ int main(int argc, char **argv) {
         return 1;
       }
       const uint64_t cycles = device->cycle() - c0;
-      auto expected = reference.step(step[0]);
-      if (!expected) {
-        std::cerr << "moe-experts: error: reference executor: " << expected.error().message << "\n";
+      if (!xpu::examples::checkStep("moe-experts", std::string(name) + " batch " + std::to_string(b), reference,
+                                    step[0], *emulated, failures))
         return 1;
-      }
-      const std::string diff = xpu::driver::compareOutputs({*expected}, *emulated);
-      if (!diff.empty()) {
-        std::cerr << "moe-experts: error: " << name << " batch " << b
-                  << ": the emulator differs from the reference executor: " << diff << "\n";
-        ++failures;
-      }
       nlohmann::json after = device->stats();
       const Routing r = route(cfg, data, b, routing);
       for (uint32_t e = 0; e < cfg.experts; ++e) {

@@ -19,6 +19,9 @@
 #include "xpu/emu/Report.h"
 #include "xpu/emu/Svg.h"
 
+#include "../common/ExampleArgs.h"
+#include "../common/ExampleCompile.h"
+#include "../common/ExampleRun.h"
 #include "../common/ExampleSetup.h"
 
 #include <nlohmann/json.hpp>
@@ -28,7 +31,6 @@
 #include <cmath>
 #include <ctime>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -80,16 +82,8 @@ speed; the same network with dense channels for comparison.
   -h, --help           show this help
 )";
 
-int usageError(const std::string &msg) {
-  std::cerr << "sparse-column: error: " << msg << " (see --help)\n";
-  return 2;
-}
-
-bool parseUnsigned(const char *s, uint32_t &out) {
-  if (!*s || std::strspn(s, "0123456789") != std::strlen(s) || std::strlen(s) > 9) return false;
-  out = uint32_t(std::stoul(s));
-  return true;
-}
+int usageError(const std::string &msg) { return xpu::examples::usageError("sparse-column", msg); }
+using xpu::examples::parseUnsigned;
 
 struct Config {
   uint32_t sheetW = 16, sheetH = 12, neurons = 16, fanout = 3, volley = 3, steps = 40, seed = 1;
@@ -317,21 +311,12 @@ int main(int argc, char **argv) {
   uint32_t progress = 0;
   double heatActivity = -1;
   bool mappingReport = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "-h" || a == "--help") {
-      std::cout << kUsage;
-      return 0;
-    }
-    if (a == "--mapping-report") {
-      mappingReport = true;
-      continue;
-    }
-    static const std::vector<std::string> kValueOptions = {"--chip", "--sheet", "--neurons", "--fanout", "--volley", "--weight", "--activity", "--steps", "--encoding", "--heatmap-activity", "--seed", "--out-dir", "--progress"};
-    if (std::find(kValueOptions.begin(), kValueOptions.end(), a) == kValueOptions.end())
-      return usageError(a.rfind("-", 0) == 0 ? "unknown option '" + a + "'" : "unexpected argument '" + a + "'");
-    if (i + 1 >= argc) return usageError(a + " needs a value");
-    const std::string v = argv[++i];
+  const xpu::examples::CommandLine commandLine{
+      "sparse-column", kUsage, {{"--mapping-report", &mappingReport}},
+      {"--chip", "--sheet", "--neurons", "--fanout", "--volley", "--weight", "--activity", "--steps", "--encoding",
+       "--heatmap-activity", "--seed", "--out-dir", "--progress"}};
+  auto onValue = [&](const std::string &a, const char *value) -> std::optional<bool> {
+    const std::string v = value;
     bool ok = true;
     if (a == "--chip") chipPath = v;
     else if (a == "--out-dir") outDir = v;
@@ -366,8 +351,9 @@ int main(int argc, char **argv) {
         heatActivity = list[0];
       }
     }
-    if (!ok) return usageError("bad value '" + v + "' for " + a);
-  }
+    return ok;
+  };
+  if (auto exitCode = xpu::examples::parseCommandLine(argc, argv, commandLine, onValue)) return *exitCode;
   if (heatActivity < 0) heatActivity = cfg.activities[std::min<size_t>(1, cfg.activities.size() - 1)];
   else if (std::find(cfg.activities.begin(), cfg.activities.end(), heatActivity) == cfg.activities.end())
     return usageError("--heatmap-activity must be one of the --activity levels");
@@ -405,31 +391,20 @@ int main(int argc, char **argv) {
   for (bool events : encodings) {
     const char *encName = events ? "events" : "dense";
     Network net = makeNetwork(cfg, events);
-    if (auto err = xpu::graph::validateActorGraph(net.graph)) {
-      std::cerr << "sparse-column: error: " << err->message << "\n";
-      return 1;
-    }
-    {
-      std::ofstream f(outDir + "/model." + encName + ".json");
-      f << graphJson(net) << "\n";
-    }
     xpu::driver::CompileOptions options;
     options.mappingReport = mappingReport;
     options.sourceName = net.graph.name;
-    const auto t0 = std::chrono::steady_clock::now();
-    auto compiled = xpu::driver::compileGraph(net.graph, *chip, options);
-    if (!compiled) {
-      std::cerr << compiled.error().message << "\n";
-      return 1;
-    }
-    if (mappingReport) std::cout << compiled->mappingReport;
+    double compileSeconds = 0;
+    auto compiled = xpu::examples::compileModel("sparse-column", net.graph, graphJson(net),
+                                                outDir + "/model." + encName + ".json", *chip, options,
+                                                compileSeconds);
+    if (!compiled) return 1;
     // The core of every actor (one slice per actor: they are small).
-    std::map<std::string, uint32_t> coreOf;
-    for (const xpu::CoreAssignment &ca : compiled->exe->cores) coreOf[compiled->exe->images[ca.image].name] = ca.core;
+    const xpu::examples::ImageCores coreOf(*compiled->exe);
     std::vector<int> actorCore(net.graph.actors.size(), -1);
     for (size_t a = 0; a < net.graph.actors.size(); ++a) {
-      auto it = coreOf.find(net.graph.actors[a].name);
-      if (it != coreOf.end()) actorCore[a] = int(it->second);
+      const uint32_t core = coreOf(net.graph.actors[a].name);
+      if (core != UINT32_MAX) actorCore[a] = int(core);
     }
     std::vector<uint8_t> used(cores, 0);
     std::vector<int> coreKind(cores, -1); // 0 input, 1 column, 2 projection
@@ -442,20 +417,16 @@ int main(int argc, char **argv) {
     const uint32_t usedCores = uint32_t(std::count(used.begin(), used.end(), 1));
     const double currentFlits =
         double(P + net.graph.actors.size() - 2 * P) * double(1 + (4 * cfg.neurons + chip->flitBytes - 1) / chip->flitBytes);
-    std::printf("\n== %s channels: compiled in %.2f s, %u cores in use\n", encName,
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), usedCores);
+    std::printf("\n== %s channels: compiled in %.2f s, %u cores in use\n", encName, compileSeconds, usedCores);
     std::printf("  drive  active-cols  active-cores  events/step  cycles/step  flits/step  spike-flits  energy-nJ/step  "
                 "busy/step idle|active core  wall|cpu-ms/step  sim-kcycles/s  core-Mcycles/s\n");
     std::fflush(stdout);
 
     for (double activity : cfg.activities) {
       const std::vector<xpu::graph::Values> &in = inputs[activity];
-      std::optional<xpu::Device> device; // SystemC elaborates once: later runs reuse the mesh
-      device.emplace(std::make_unique<xpu::emu::EmulatorBackend>());
-      if (auto err = device->load(*compiled->exe)) {
-        std::cerr << err->message << "\n";
-        return 1;
-      }
+      // Later runs reuse the mesh (SystemC elaborates once) on a new device.
+      const std::unique_ptr<xpu::Device> device = xpu::examples::loadOnEmulator(*compiled->exe);
+      if (!device) return 1;
       xpu::graph::ReferenceExecutor reference(net.graph);
       RunResult r;
       r.encoding = encName;

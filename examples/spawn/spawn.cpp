@@ -17,6 +17,9 @@
 #include "xpu/emu/Report.h"
 #include "xpu/emu/Svg.h"
 
+#include "../common/ExampleArgs.h"
+#include "../common/ExampleCompile.h"
+#include "../common/ExampleRun.h"
 #include "../common/ExampleSetup.h"
 
 #include <nlohmann/json.hpp>
@@ -25,7 +28,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -75,16 +77,8 @@ itself (on_bound self) or dropped (on_bound drop), cycles and energy per step.
   -h, --help             show this help
 )";
 
-int usageError(const std::string &msg) {
-  std::cerr << "spawn-pool: error: " << msg << " (see --help)\n";
-  return 2;
-}
-
-bool parseUnsigned(const char *s, uint32_t &out) {
-  if (!*s || std::strspn(s, "0123456789") != std::strlen(s) || std::strlen(s) > 9) return false;
-  out = uint32_t(std::stoul(s));
-  return true;
-}
+int usageError(const std::string &msg) { return xpu::examples::usageError("spawn-pool", msg); }
+using xpu::examples::parseUnsigned;
 
 struct Config {
   uint32_t steps = 40, jobs = 16, features = 8, outputs = 4, jobsPerWorker = 2, maxWorkers = 4, seed = 1;
@@ -266,21 +260,11 @@ int main(int argc, char **argv) {
   std::string chipPath = XPU_DEFAULT_CHIP, outDir = "spawn-out", modeArg = "both";
   uint32_t progress = 10;
   bool mappingReport = false, quiet = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "-h" || a == "--help") {
-      std::cout << kUsage;
-      return 0;
-    }
-    if (a == "--mapping-report" || a == "--quiet") {
-      (a == "--quiet" ? quiet : mappingReport) = true;
-      continue;
-    }
-    static const std::vector<std::string> kValueOptions = {"--chip", "--out-dir", "--on-bound", "--steps", "--jobs", "--features", "--outputs", "--jobs-per-worker", "--max-workers", "--seed", "--progress"};
-    if (std::find(kValueOptions.begin(), kValueOptions.end(), a) == kValueOptions.end())
-      return usageError(a.rfind("-", 0) == 0 ? "unknown option '" + a + "'" : "unexpected argument '" + a + "'");
-    if (i + 1 >= argc) return usageError(a + " needs a value");
-    const char *v = argv[++i];
+  const xpu::examples::CommandLine commandLine{
+      "spawn-pool", kUsage, {{"--mapping-report", &mappingReport}, {"--quiet", &quiet}},
+      {"--chip", "--out-dir", "--on-bound", "--steps", "--jobs", "--features", "--outputs", "--jobs-per-worker",
+       "--max-workers", "--seed", "--progress"}};
+  auto onValue = [&](const std::string &a, const char *v) -> std::optional<bool> {
     bool ok = true;
     if (a == "--chip") chipPath = v;
     else if (a == "--out-dir") outDir = v;
@@ -295,9 +279,10 @@ int main(int argc, char **argv) {
     else if (a == "--max-workers") ok = parseUnsigned(v, cfg.maxWorkers) && cfg.maxWorkers > 0;
     else if (a == "--seed") ok = parseUnsigned(v, cfg.seed);
     else if (a == "--progress") ok = parseUnsigned(v, progress);
-    else return usageError("unknown option '" + a + "'");
-    if (!ok) return usageError("bad value '" + std::string(v) + "' for " + a);
-  }
+    else return std::nullopt;
+    return ok;
+  };
+  if (auto exitCode = xpu::examples::parseCommandLine(argc, argv, commandLine, onValue)) return *exitCode;
   if (cfg.jobsPerWorker > cfg.jobs) return usageError("--jobs-per-worker is more than --jobs");
   const uint32_t usefulWorkers = (cfg.jobs + cfg.jobsPerWorker - 1) / cfg.jobsPerWorker;
   if (cfg.maxWorkers > usefulWorkers)
@@ -329,50 +314,31 @@ int main(int argc, char **argv) {
   for (PoolOverflow mode : modes) {
     const char *name = modeName(mode);
     const xpu::graph::ActorGraph graph = makeGraph(cfg, mode);
-    if (auto err = xpu::graph::validateActorGraph(graph)) {
-      std::cerr << "spawn-pool: error: " << err->message << "\n";
-      return 1;
-    }
-    {
-      std::ofstream f(outDir + "/model." + name + ".json");
-      f << graphJson(cfg, graph) << "\n";
-    }
     xpu::driver::CompileOptions options;
     options.mappingReport = mappingReport;
     options.sourceName = std::string("spawn-") + name;
-    auto t0 = std::chrono::steady_clock::now();
-    auto compiled = xpu::driver::compileGraph(graph, *chip, options);
-    if (!compiled) {
-      std::cerr << compiled.error().message << "\n";
-      return 1;
-    }
-    if (mappingReport) std::cout << compiled->mappingReport;
+    double compileSeconds = 0;
+    auto compiled = xpu::examples::compileModel("spawn-pool", graph, graphJson(cfg, graph),
+                                                outDir + "/model." + name + ".json", *chip, options, compileSeconds);
+    if (!compiled) return 1;
+    const xpu::examples::ImageCores coreOf(*compiled->exe);
     ModeResult res;
     res.mode = mode;
-    for (const xpu::CoreAssignment &ca : compiled->exe->cores) {
-      const std::string &image = compiled->exe->images[ca.image].name;
-      if (image == "jobs") res.inputCore = ca.core;
-      else if (image == "pool") res.dispatcherCore = ca.core;
-    }
+    res.inputCore = coreOf("jobs", 0);
+    res.dispatcherCore = coreOf("pool", 0);
     for (uint32_t w = 0; w < cfg.maxWorkers; ++w) res.workerCores.push_back(xpu::graph::poolWorkerCore(graph, *chip, 1, w));
     res.spawnedAt.assign(cfg.maxWorkers, -1);
     std::printf("\n== on_bound %s: compiled for %s (%ux%u) in %.2f s; input on core %u, dispatcher on core %u, "
                 "spare cores for workers 0..%u:",
-                name, chip->name.c_str(), chip->width, chip->height,
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), res.inputCore,
+                name, chip->name.c_str(), chip->width, chip->height, compileSeconds, res.inputCore,
                 res.dispatcherCore, cfg.maxWorkers - 1);
     for (uint32_t core : res.workerCores) std::printf(" %u", core);
     std::printf("\n");
     std::fflush(stdout);
 
-    // SystemC elaborates once per process: the second mode reuses the mesh
-    // (same size), the device is rebuilt.
-    std::optional<xpu::Device> device;
-    device.emplace(std::make_unique<xpu::emu::EmulatorBackend>());
-    if (auto err = device->load(*compiled->exe)) {
-      std::cerr << err->message << "\n";
-      return 1;
-    }
+    // The second mode reuses the mesh (same size) on a new device.
+    const std::unique_ptr<xpu::Device> device = xpu::examples::loadOnEmulator(*compiled->exe);
+    if (!device) return 1;
     xpu::graph::ReferenceExecutor reference(graph);
     const uint32_t cores = chip->width * chip->height, outBase = cfg.jobs * cfg.outputs;
     nlohmann::json before = device->stats();
@@ -390,17 +356,9 @@ int main(int argc, char **argv) {
                   << "\n";
         return 1;
       }
-      auto expected = reference.step(step[0]);
-      if (!expected) {
-        std::cerr << "spawn-pool: error: reference executor: " << expected.error().message << "\n";
+      if (!xpu::examples::checkStep("spawn-pool", "on_bound " + std::string(name) + " step " + std::to_string(t),
+                                    reference, step[0], *emulated, failures))
         return 1;
-      }
-      const std::string diff = xpu::driver::compareOutputs({*expected}, *emulated);
-      if (!diff.empty()) {
-        std::cerr << "spawn-pool: error: on_bound " << name << " step " << t
-                  << ": the emulator differs from the reference executor: " << diff << "\n";
-        ++failures;
-      }
       nlohmann::json after = device->stats();
       StepRecord s;
       const std::vector<int32_t> &y = (*emulated)[0].at("y");

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace xpu::graph::test {
@@ -70,6 +71,20 @@ inline Actor moe(const std::string &name, uint32_t T, uint32_t E, uint32_t D, ui
   a.moe.expertBias = std::move(bias);
   a.moe.expertRequantize = rq;
   return a;
+}
+
+/// A graph named `graphName` of one actor `a` fed by an input "x" of its
+/// input size, its result the output "y".
+inline ActorGraph singleActorGraph(const std::string &graphName, Actor a) {
+  ActorGraph g;
+  g.name = graphName;
+  g.actors = {input("x", a.inSize), std::move(a)};
+  Channel c;
+  c.from = 0;
+  c.to = 1;
+  g.channels = {c};
+  g.outputs = {{"y", 1}};
+  return g;
 }
 
 } // namespace xpu::graph::test

@@ -17,17 +17,7 @@ using json = nlohmann::json;
 
 namespace {
 
-ActorGraph single(Actor a) {
-  ActorGraph g;
-  g.name = "moe";
-  g.actors = {test::input("x", a.inSize), std::move(a)};
-  Channel c;
-  c.from = 0;
-  c.to = 1;
-  g.channels = {c};
-  g.outputs = {{"y", 1}};
-  return g;
-}
+ActorGraph single(Actor a) { return test::singleActorGraph("moe", std::move(a)); }
 
 std::vector<int32_t> runOnce(const ActorGraph &g, std::vector<int32_t> x) {
   EXPECT_FALSE(validateActorGraph(g));
@@ -111,11 +101,7 @@ TEST(MoeParse, ValidModel) {
 }
 
 TEST(MoeParse, ErrorsNameTheJsonPointer) {
-  auto with = [](auto &&edit) {
-    json j = moeJson();
-    edit(j["actors"][1]);
-    return parseError(j);
-  };
+  auto with = [](auto &&edit) { return test::parseErrorWithActorEdit(moeJson(), 1, edit); };
   EXPECT_HAS(with([](json &a) { a["capacity"] = 5; }), "g.json: /actors/1/capacity: must be at most tokens (4), got 5");
   EXPECT_HAS(with([](json &a) { a["k"] = 3; }), "g.json: /actors/1/k: must be at most experts (2), got 3");
   EXPECT_HAS(with([](json &a) { a.erase("k"); }), "g.json: /actors/1/k: missing (required)");

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <string>
 
 namespace xpu::graph::test {
@@ -15,6 +16,14 @@ inline std::string parseError(const nlohmann::json &j) {
   auto g = parseActorGraph(j, "g.json", ".");
   EXPECT_FALSE(g) << j.dump();
   return g ? "" : g.error().message;
+}
+
+/// The message parseActorGraph reports for `base` once `edit` (called with
+/// a json &) has changed its actor number `actor`.
+template <class Edit>
+std::string parseErrorWithActorEdit(nlohmann::json base, size_t actor, Edit &&edit) {
+  edit(base["actors"][actor]);
+  return parseError(base);
 }
 
 } // namespace xpu::graph::test

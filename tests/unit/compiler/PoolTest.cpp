@@ -40,17 +40,7 @@ Actor pool(uint32_t N, uint32_t J, uint32_t B, PoolOverflow onBound, Requantize 
   return a;
 }
 
-ActorGraph single(Actor a) {
-  ActorGraph g;
-  g.name = "pool";
-  g.actors = {test::input("x", a.inSize), std::move(a)};
-  Channel c;
-  c.from = 0;
-  c.to = 1;
-  g.channels = {c};
-  g.outputs = {{"y", 1}};
-  return g;
-}
+ActorGraph single(Actor a) { return test::singleActorGraph("pool", std::move(a)); }
 
 /// Input of one step: count c, then the jobs (padded with `pad`).
 std::vector<int32_t> jobs(int32_t c, std::vector<std::pair<int32_t, int32_t>> js, uint32_t N, int32_t pad = 9) {
@@ -175,11 +165,7 @@ TEST(PoolParse, ValidModel) {
 }
 
 TEST(PoolParse, ErrorsNameTheJsonPointer) {
-  auto with = [](auto &&edit) {
-    json j = poolJson();
-    edit(j["actors"][1]);
-    return parseError(j);
-  };
+  auto with = [](auto &&edit) { return test::parseErrorWithActorEdit(poolJson(), 1, edit); };
   EXPECT_HAS(with([](json &a) { a["jobs"] = 128; }), "g.json: /actors/1/jobs: must be in 1..127, got 128");
   EXPECT_HAS(with([](json &a) { a["jobs_per_worker"] = 0; }), "g.json: /actors/1/jobs_per_worker: must be in 1..127, got 0");
   EXPECT_HAS(with([](json &a) { a["jobs_per_worker"] = 5; }), "g.json: /actors/1/jobs_per_worker: must be in 1..4 (jobs), got 5");
